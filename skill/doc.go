@@ -1,0 +1,3 @@
+// Package skill optimises a skill document by bounded, validation-gated text
+// edits (SkillOpt).
+package skill
