@@ -245,5 +245,35 @@ func (g Gamma) Quantile(p float64) float64 {
 	if p == 1 {
 		return math.Inf(1)
 	}
-	return mathext.GammaIncRegInv(g.Shape, p) / g.Rate
+	y := mathext.GammaIncRegInv(g.Shape, p)
+	if !(y > 1e-280) {
+		y = gammaInvLowerTail(g.Shape, p)
+	}
+	return y / g.Rate
+}
+
+// gammaInvLowerTail solves P(a, y) = p deep in the lower tail, where gonum's
+// inverse underflows: start from the series' leading term
+// y₀ = (p·Γ(a+1))^(1/a) and refine with Newton steps on ln P(a, y) − ln p in
+// log y (d ln P/d ln y = y·p(y)/P).
+func gammaInvLowerTail(a, p float64) float64 {
+	lp := math.Log(p)
+	lg, _ := math.Lgamma(a + 1)
+	ly := (lp + lg) / a
+	for i := 0; i < 50; i++ {
+		y := math.Exp(ly)
+		if y == 0 {
+			return 0
+		}
+		lP := gammaLogLowerSeries(a, y)
+		lga, _ := math.Lgamma(a)
+		// ln(y·density of Gamma(a,1) at y) − ln P
+		slope := math.Exp(a*ly - y - lga - lP)
+		step := (lP - lp) / slope
+		ly -= step
+		if math.Abs(step) < 1e-14 {
+			break
+		}
+	}
+	return math.Exp(ly)
 }
