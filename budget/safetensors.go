@@ -247,16 +247,20 @@ func ReadHeadSafetensors(r io.Reader, names SafetensorsNames) (*Head, error) {
 	if err := headCheckShape(vocab, dim); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSafetensors, err)
 	}
-	alpha := make([]float32, vocab*dim)
-	rate := make([]float32, vocab*dim)
+	// The matrices grow as data arrives, so a header that lies about its
+	// shapes cannot make a short file allocate gigabytes.
+	nel := vocab * dim
+	alpha := make([]float32, 0, min(nel, 1<<20))
+	rate := make([]float32, 0, min(nel, 1<<20))
 	chunk := make([]byte, 1<<16)
+	var dec [1 << 14]float32
 	for _, e := range entries {
-		var dst []float32
+		var dst *[]float32
 		switch e.name {
 		case names.Alpha:
-			dst = alpha
+			dst = &alpha
 		case names.Rate:
-			dst = rate
+			dst = &rate
 		}
 		size := e.Offsets[1] - e.Offsets[0]
 		if dst == nil {
@@ -266,14 +270,14 @@ func ReadHeadSafetensors(r io.Reader, names SafetensorsNames) (*Head, error) {
 			continue
 		}
 		es := int(stDTypeSize(e.DType))
-		per := len(chunk) / es
-		for done := 0; done < len(dst); {
-			k := min(per, len(dst)-done)
+		per := min(len(chunk)/es, len(dec))
+		for len(*dst) < nel {
+			k := min(per, nel-len(*dst))
 			if m, err := io.ReadFull(br, chunk[:k*es]); err != nil {
 				return nil, fmt.Errorf("%w: data truncated in tensor %q (%d bytes short): %v", ErrSafetensors, e.name, int64(k*es-m), err)
 			}
-			stDecode(dst[done:done+k], chunk[:k*es], e.DType)
-			done += k
+			stDecode(dec[:k], chunk[:k*es], e.DType)
+			*dst = append(*dst, dec[:k]...)
 		}
 	}
 	if _, err := br.ReadByte(); err != io.EOF {
