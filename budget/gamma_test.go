@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"testing"
+
+	"gonum.org/v1/gonum/mathext"
 )
 
 func gammaClose(got, want, rel float64) bool {
@@ -147,5 +149,38 @@ func BenchmarkGammaLogCDF(b *testing.B) {
 	x := math.Log(501.0)
 	for i := 0; i < b.N; i++ {
 		gammaSink += g.LogCDF(x)
+	}
+}
+
+func BenchmarkGammaCDFRegimes(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		a, l float64
+	}{{"series_a5_y2", 5, 2 / math.Log(501)}, {"cf_a5_y20", 5, 20 / math.Log(501)}, {"near_a24_y25", 23.7, 4.1}, {"near_a30_y74", 30, 12}, {"a200_y62", 200, 10}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			g := Gamma{Shape: c.a, Rate: c.l}
+			x := math.Log(501.0)
+			for i := 0; i < b.N; i++ {
+				gammaSink += g.CDF(x)
+			}
+		})
+	}
+}
+
+// TestGammaFastPathMatchesGonum compares the series/continued-fraction path
+// used near y ≈ a for 20 < a < 200 with gonum's Temme expansion.
+func TestGammaFastPathMatchesGonum(t *testing.T) {
+	t.Parallel()
+	for a := 20.5; a < 200; a *= 1.17 {
+		for f := 0.71; f < 1.3; f += 0.037 {
+			y := a * f
+			if got, want := gammaP(a, y), mathext.GammaIncReg(a, y); !gammaClose(got, want, 1e-11) {
+				t.Errorf("P(%v, %v) = %v, gonum %v", a, y, got, want)
+			}
+			if got, want := gammaQ(a, y), mathext.GammaIncRegComp(a, y); !gammaClose(got, want, 1e-11) {
+				t.Errorf("Q(%v, %v) = %v, gonum %v", a, y, got, want)
+			}
+		}
 	}
 }

@@ -277,19 +277,24 @@ func guideCheckLogits(logits []float64) error {
 	if len(logits) == 0 {
 		return fmt.Errorf("%w: empty logits", ErrInvalid)
 	}
+	inf := math.Inf(1)
 	for i, z := range logits {
-		if math.IsNaN(z) || math.IsInf(z, 1) {
-			return fmt.Errorf("%w: logits[%d] = %v (must be finite or −Inf)", ErrInvalid, i, z)
+		if !(z < inf) { // NaN or +Inf
+			return guideBadLogit(i, z)
 		}
 	}
 	return nil
 }
 
+func guideBadLogit(i int, z float64) error {
+	return fmt.Errorf("%w: logits[%d] = %v (must be finite or −Inf)", ErrInvalid, i, z)
+}
+
 // prepare validates one Apply call and computes the log weights into the
 // scratch buffers; it changes nothing observable.
 func (g *Guide) prepare(logits []float64, candidates []int, params []Gamma) (guideAction, int, error) {
-	if err := guideCheckLogits(logits); err != nil {
-		return guideNoop, 0, err
+	if len(logits) == 0 {
+		return guideNoop, 0, fmt.Errorf("%w: empty logits", ErrInvalid)
 	}
 	if g.st.Done {
 		return guideNoop, 0, nil
@@ -297,6 +302,9 @@ func (g *Guide) prepare(logits []float64, candidates []int, params []Gamma) (gui
 	if g.Capped() {
 		if g.endThinking >= len(logits) {
 			return guideNoop, 0, fmt.Errorf("%w: end-of-thinking id %d out of range [0, %d)", ErrInvalid, g.endThinking, len(logits))
+		}
+		if z := logits[g.endThinking]; !(z < math.Inf(1)) {
+			return guideNoop, 0, guideBadLogit(g.endThinking, z)
 		}
 		return guideForce, 0, nil
 	}
@@ -312,6 +320,9 @@ func (g *Guide) prepare(logits []float64, candidates []int, params []Gamma) (gui
 	for i, v := range candidates {
 		if v < 0 || v >= len(logits) {
 			return guideNoop, 0, fmt.Errorf("%w: candidates[%d] = %d out of range [0, %d)", ErrInvalid, i, v, len(logits))
+		}
+		if z := logits[v]; !(z < math.Inf(1)) {
+			return guideNoop, 0, guideBadLogit(v, z)
 		}
 		if err := params[i].Validate(); err != nil {
 			return guideNoop, 0, fmt.Errorf("params[%d]: %w", i, err)
@@ -335,6 +346,13 @@ func (g *Guide) prepare(logits []float64, candidates []int, params []Gamma) (gui
 			if !math.IsInf(logits[candidates[i]], -1) {
 				live++
 			}
+		}
+	}
+	if live == 0 || g.cfg.Unscored == UnscoredPass {
+		// The raw argmax, or the untouched tokens, need every logit valid;
+		// under the ban policy the others are overwritten and never read.
+		if err := guideCheckLogits(logits); err != nil {
+			return guideNoop, 0, err
 		}
 	}
 	if live == 0 {
@@ -372,9 +390,7 @@ func (g *Guide) commit(act guideAction, kept int, logits []float64, candidates [
 			for i, v := range candidates {
 				g.saved[i] = logits[v]
 			}
-			for i := range logits {
-				logits[i] = math.Inf(-1)
-			}
+			guideFillNegInf(logits)
 			for i, v := range candidates {
 				logits[v] = g.saved[i] + g.lw[i]
 			}
@@ -415,11 +431,23 @@ func (g *Guide) recordDifficulty(logits []float64, candidates []int, params []Ga
 	}
 }
 
+// guideFillNegInf sets every element to −Inf by doubling copies, which
+// run as wide memory moves instead of one store per element.
+func guideFillNegInf(x []float64) {
+	if len(x) == 0 {
+		return
+	}
+	x[0] = math.Inf(-1)
+	for n := 1; n < len(x); n *= 2 {
+		copy(x[n:], x[:n])
+	}
+}
+
 func guideArgmax(logits []float64) int {
-	best := 0
+	best, bz := 0, logits[0]
 	for i, z := range logits {
-		if z > logits[best] {
-			best = i
+		if z > bz {
+			best, bz = i, z
 		}
 	}
 	return best
@@ -438,7 +466,9 @@ func guideArgmax(logits []float64) int {
 //     survives.
 //
 // Logits may hold −Inf (tokens banned by other processors) but not NaN or
-// +Inf. Candidate ids must be distinct and in range, and params must be valid
+// +Inf; Apply inspects only the logits it keeps (under UnscoredBan, the
+// candidates', so a guided step costs O(k) checks plus one pass that bans the
+// rest). Candidate ids must be distinct and in range, and params must be valid
 // Gammas. On error logits and the guide are unchanged. Apply does not
 // allocate once its scratch buffers have grown to the candidate count.
 func (g *Guide) Apply(logits []float64, candidates []int, params []Gamma) (GuideStep, error) {
