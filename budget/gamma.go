@@ -183,7 +183,13 @@ func gammaLogLowerSeries(a, y float64) float64 {
 		}
 	}
 	lg, _ := math.Lgamma(a + 1)
-	return a*math.Log(y) - y - lg + math.Log(sum)
+	r := a*math.Log(y) - y - lg + math.Log(sum)
+	if math.IsNaN(r) {
+		// a ln y and ln Γ(a+1) both overflow (a > ~1e305, y < a): P is
+		// below anything representable.
+		return math.Inf(-1)
+	}
+	return r
 }
 
 // LogSurvival returns ln(1 − F(x)). Where the survival function underflows
@@ -243,7 +249,11 @@ func gammaLogUpperCF(a, y float64) float64 {
 		}
 	}
 	lg, _ := math.Lgamma(a)
-	return a*math.Log(y) - y - lg + math.Log(h)
+	r := a*math.Log(y) - y - lg + math.Log(h)
+	if math.IsNaN(r) {
+		return math.Inf(-1) // overflow for astronomically large a and y
+	}
+	return r
 }
 
 // Mean returns E[x] = α/λ.

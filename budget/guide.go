@@ -251,7 +251,10 @@ func (g *Guide) logWeight(p Gamma, xb float64) float64 {
 		}
 		return math.Log(float64(w))
 	}
-	return p.LogCDF(xb)
+	if lw := p.LogCDF(xb); lw <= 0 {
+		return lw
+	}
+	return math.Inf(-1) // NaN from parameters at the edge of float64 range
 }
 
 // Weight returns the guidance weight w of a candidate with predicted Gamma p
