@@ -75,7 +75,7 @@ func ExampleGuide_Greedy() {
 func ExampleTrainer() {
 	var examples []budget.TrainExample
 	for i := 0; i < 2000; i++ {
-		f := float32(i%2) // feature 1: a "hard" question
+		f := float32(i % 2) // feature 1: a "hard" question
 		L := 50.0
 		if f == 1 {
 			L = 1000

@@ -180,3 +180,36 @@ func BenchmarkHeadScoreAll(b *testing.B) {
 	headSink = dst[vocab-1]
 	b.ReportMetric(4*vocab*dim/(b.Elapsed().Seconds()/float64(b.N))/1e9, "GFLOP/s")
 }
+
+// TestHeadConcurrentScoring exercises the documented concurrency guarantee
+// (run under -race): scoring from many goroutines while nobody writes.
+func TestHeadConcurrentScoring(t *testing.T) {
+	t.Parallel()
+	h := guideRandHead(randx.New(3), 50, 16)
+	lm, _ := FitLengthModel([]int{10, 20, 30, 40, 50, 60}, LengthFitConfig{MinSurvivors: 2})
+	feat := make([]float32, 16)
+	for i := range feat {
+		feat[i] = float32(i) / 16
+	}
+	want := make([]Gamma, 50)
+	h.ScoreAll(feat, want)
+	done := make(chan []Gamma)
+	for w := 0; w < 4; w++ {
+		go func() {
+			got := make([]Gamma, 50)
+			for r := 0; r < 20; r++ {
+				h.ScoreAll(feat, got)
+				lm.Predict(r)
+			}
+			done <- got
+		}()
+	}
+	for w := 0; w < 4; w++ {
+		got := <-done
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("concurrent score %d differs", i)
+			}
+		}
+	}
+}
