@@ -105,7 +105,7 @@ func TestGammaEdgeCases(t *testing.T) {
 
 func TestGammaRemainingConversions(t *testing.T) {
 	t.Parallel()
-	if got := XToRemaining(RemainingToX(1234)); math.Abs(got-1234) > 1e-9 {
+	if got := RemainingFromX(RemainingToX(1234)); math.Abs(got-1234) > 1e-9 {
 		t.Errorf("round trip = %v", got)
 	}
 	// E[e^X] for X ~ Gamma(α, λ) is (λ/(λ−1))^α; check by quadrature.

@@ -22,32 +22,34 @@ const (
 	GuideEveryToken
 )
 
-// UnscoredPolicy says what Apply does with tokens outside the candidate set.
-type UnscoredPolicy int
+// GuideUnscoredPolicy says what Apply does with tokens outside the candidate set.
+type GuideUnscoredPolicy int
 
 const (
-	// UnscoredBan sets the logits of tokens outside the candidates to −∞,
+	// GuideBanUnscored sets the logits of tokens outside the candidates to −∞,
 	// the reference's behaviour (it scores the whole vocabulary, so a token
 	// without a weight never survives). It is the default.
-	UnscoredBan UnscoredPolicy = iota
-	// UnscoredPass leaves tokens outside the candidates untouched, as if
+	GuideBanUnscored GuideUnscoredPolicy = iota
+	// GuidePassUnscored leaves tokens outside the candidates untouched, as if
 	// their weight were 1.
-	UnscoredPass
+	GuidePassUnscored
 )
 
 // GuidePrecision selects how the Gamma CDF weights are represented.
 type GuidePrecision int
 
 const (
-	// PrecisionLog64 computes ln w = ln F(log(b+1)) in float64 log space,
+	// GuideLog64 computes ln w = ln F(log(b+1)) in float64 log space,
 	// so tiny weights keep their ratios and never underflow. It is the
 	// default.
-	PrecisionLog64 GuidePrecision = iota
-	// PrecisionFloat32 rounds each weight to float32 as the reference's
+	GuideLog64 GuidePrecision = iota
+	// GuideFloat32 rounds each weight to float32 as the reference's
 	// torch code does: weights below the smallest float32 become exactly 0,
 	// and when every weight is 0 the step falls back to the raw argmax.
-	// Use it to reproduce the reference's decoding.
-	PrecisionFloat32
+	// Use it to reproduce the reference's decoding. (The reference's
+	// later float32 product p·w/Σw can also underflow, giving 0/0 = NaN
+	// probabilities; that failure is not reproduced.)
+	GuideFloat32
 )
 
 // GuideConfig holds a Guide's options. Zero fields mean the reference's
@@ -64,8 +66,8 @@ type GuideConfig struct {
 	// Schedule selects the guided steps. Default GuideOnNewline.
 	Schedule GuideSchedule
 	// Unscored is the policy for tokens outside the candidates. Default
-	// UnscoredBan.
-	Unscored UnscoredPolicy
+	// GuideBanUnscored.
+	Unscored GuideUnscoredPolicy
 	// Precision selects log-space float64 weights (default) or the
 	// reference's float32 rounding.
 	Precision GuidePrecision
@@ -99,10 +101,10 @@ func (c GuideConfig) withDefaults() (GuideConfig, error) {
 	if c.Schedule != GuideOnNewline && c.Schedule != GuideEveryToken {
 		return c, fmt.Errorf("%w: GuideConfig.Schedule = %d (unknown)", ErrInvalid, c.Schedule)
 	}
-	if c.Unscored != UnscoredBan && c.Unscored != UnscoredPass {
+	if c.Unscored != GuideBanUnscored && c.Unscored != GuidePassUnscored {
 		return c, fmt.Errorf("%w: GuideConfig.Unscored = %d (unknown)", ErrInvalid, c.Unscored)
 	}
-	if c.Precision != PrecisionLog64 && c.Precision != PrecisionFloat32 {
+	if c.Precision != GuideLog64 && c.Precision != GuideFloat32 {
 		return c, fmt.Errorf("%w: GuideConfig.Precision = %d (unknown)", ErrInvalid, c.Precision)
 	}
 	if c.CapSlack < 0 {
@@ -158,6 +160,22 @@ type GuideStep struct {
 // logit_v + ln w_v (−∞ where w_v = 0). If every weight is 0, only the raw
 // argmax survives. Guidance stops for good once the end-of-thinking token is
 // emitted.
+//
+// Differences from the reference implementation (github.com/UMass-Embodied-AGI/BudgetGuidance),
+// each documented where it is configured:
+//
+//   - weights are kept in float64 log space (GuideLog64) rather than rounded
+//     to float32, so guidance never silently degenerates to argmax when all
+//     CDFs underflow; GuideFloat32 reproduces the reference;
+//   - the all-zero fallback also triggers when every candidate with a
+//     non-zero weight has logit −∞ (the reference would renormalise 0/0);
+//   - the reference scores the whole vocabulary on a guided step and skips
+//     the other logits processors (temperature, top-p) on that step; here
+//     the caller chooses the candidates (tokens outside follow the
+//     Unscored policy, ban by default) and the processors to compose;
+//   - newline and end-of-thinking detection ("\n" or "</think>" in the
+//     decoded token) is the caller's, reported through GuideToken;
+//   - HardCap, GuideEveryToken and the difficulty signal are additions.
 //
 // A Guide is not safe for concurrent use; use one per sequence (see
 // BatchGuide).
@@ -244,7 +262,7 @@ func (g *Guide) logWeight(p Gamma, xb float64) float64 {
 	if c.MinModeRemaining >= 0 && !(math.Expm1((p.Shape-1)/p.Rate) >= c.MinModeRemaining) {
 		return math.Inf(-1)
 	}
-	if c.Precision == PrecisionFloat32 {
+	if c.Precision == GuideFloat32 {
 		w := float32(p.CDF(xb))
 		if !(w > 0) {
 			return math.Inf(-1)
@@ -351,7 +369,7 @@ func (g *Guide) prepare(logits []float64, candidates []int, params []Gamma) (gui
 			}
 		}
 	}
-	if live == 0 || g.cfg.Unscored == UnscoredPass {
+	if live == 0 || g.cfg.Unscored == GuidePassUnscored {
 		// The raw argmax, or the untouched tokens, need every logit valid;
 		// under the ban policy the others are overwritten and never read.
 		if err := guideCheckLogits(logits); err != nil {
@@ -388,7 +406,7 @@ func (g *Guide) commit(act guideAction, kept int, logits []float64, candidates [
 		return GuideStep{Guided: true, Fallback: true, Kept: kept}
 	case guideReweight:
 		g.recordDifficulty(logits, candidates, params)
-		if g.cfg.Unscored == UnscoredBan {
+		if g.cfg.Unscored == GuideBanUnscored {
 			g.saved = slices.Grow(g.saved[:0], len(candidates))[:len(candidates)]
 			for i, v := range candidates {
 				g.saved[i] = logits[v]
@@ -469,7 +487,7 @@ func guideArgmax(logits []float64) int {
 //     survives.
 //
 // Logits may hold −Inf (tokens banned by other processors) but not NaN or
-// +Inf; Apply inspects only the logits it keeps (under UnscoredBan, the
+// +Inf; Apply inspects only the logits it keeps (under GuideBanUnscored, the
 // candidates', so a guided step costs O(k) checks plus one pass that bans the
 // rest). Candidate ids must be distinct and in range, and params must be valid
 // Gammas. On error logits and the guide are unchanged. Apply does not

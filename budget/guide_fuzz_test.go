@@ -57,7 +57,7 @@ func FuzzGuideApply(f *testing.F) {
 			cands[i] = (i*7 + int(k)) % (n + 1)
 			params[i] = Gamma{Shape: math.Abs(vals[i%n]), Rate: math.Abs(vals[(i+1)%n]) + float64(i)}
 		}
-		g, _ := NewGuide(int(budget), int(k)%n, GuideConfig{Precision: GuidePrecision(k % 2), Unscored: UnscoredPolicy(budget % 2)})
+		g, _ := NewGuide(int(budget), int(k)%n, GuideConfig{Precision: GuidePrecision(k % 2), Unscored: GuideUnscoredPolicy(budget % 2)})
 		_, err := g.Apply(logits, cands, params)
 		if err != nil {
 			if !errors.Is(err, ErrInvalid) {

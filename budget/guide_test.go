@@ -57,7 +57,7 @@ func TestGuideHandComputedWeights(t *testing.T) {
 		t.Errorf("step (-want +got):\n%s", diff)
 	}
 	// Pass-through policy leaves unscored tokens alone.
-	g2 := guideMust(t, 20, GuideConfig{Unscored: UnscoredPass})
+	g2 := guideMust(t, 20, GuideConfig{Unscored: GuidePassUnscored})
 	logits = []float64{1, 2, 3, 4, 5, 0.5, 9, 10}
 	if _, err := g2.Apply(logits, cands, params); err != nil {
 		t.Fatal(err)
@@ -103,7 +103,7 @@ func TestGuideFloat32Underflow(t *testing.T) {
 	if !gammaClose(l64[0], -177.620811468948, 1e-9) {
 		t.Errorf("log-space weight: logit = %v, want ln w = −177.6208", l64[0])
 	}
-	g32 := guideMust(t, 500, GuideConfig{Precision: PrecisionFloat32})
+	g32 := guideMust(t, 500, GuideConfig{Precision: GuideFloat32})
 	l32 := []float64{0, 1}
 	s, err = g32.Apply(l32, []int{0}, p)
 	if err != nil || !s.Fallback {
@@ -339,7 +339,7 @@ func TestGuideGreedyMatchesFullVocabulary(t *testing.T) {
 		}
 		cfg := GuideConfig{}
 		if rng.IntN(4) == 0 {
-			cfg.Precision = PrecisionFloat32
+			cfg.Precision = GuideFloat32
 		}
 		g := guideMust(t, 1+rng.IntN(2000), cfg)
 		g.st.T = rng.IntN(2500)

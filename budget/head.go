@@ -122,8 +122,8 @@ func (h *Head) SetRow(v int, alpha, rate []float32) error {
 	return nil
 }
 
-// Softplus returns ln(1 + eᶻ), computed without overflow.
-func Softplus(z float64) float64 {
+// headSoftplus returns ln(1 + eᶻ), computed without overflow.
+func headSoftplus(z float64) float64 {
 	switch {
 	case z > 35:
 		return z
@@ -139,7 +139,7 @@ func Softplus(z float64) float64 {
 // at the smallest positive float64 (such a candidate fails every guidance
 // mask anyway).
 func headParam(z float32) float64 {
-	p := Softplus(float64(z))
+	p := headSoftplus(float64(z))
 	if p < math.SmallestNonzeroFloat64 {
 		p = math.SmallestNonzeroFloat64
 	}

@@ -43,11 +43,11 @@ func TestHeadScoreMatchesDefinition(t *testing.T) {
 			t.Errorf("Score(%d) = %+v, ScoreAll = %+v", v, sub[i], all[v])
 		}
 	}
-	if got := Softplus(-800); got != 0 || headParam(-800) <= 0 {
+	if got := headSoftplus(-800); got != 0 || headParam(-800) <= 0 {
 		t.Errorf("softplus underflow: %v, param %v", got, headParam(-800))
 	}
-	if got := Softplus(800); got != 800 {
-		t.Errorf("Softplus(800) = %v", got)
+	if got := headSoftplus(800); got != 800 {
+		t.Errorf("headSoftplus(800) = %v", got)
 	}
 }
 

@@ -7,9 +7,9 @@ import "math"
 // the reference's encode_budget(L, "log").
 func RemainingToX(tokens float64) float64 { return math.Log1p(tokens) }
 
-// XToRemaining is the inverse of RemainingToX: L = exp(x) − 1 (the
+// RemainingFromX is the inverse of RemainingToX: L = exp(x) − 1 (the
 // reference's decode_budget(x, "log")).
-func XToRemaining(x float64) float64 { return math.Expm1(x) }
+func RemainingFromX(x float64) float64 { return math.Expm1(x) }
 
 // ProbFinishWithin returns P(L ≤ tokens) = F(log(tokens + 1)): the
 // probability that thinking ends within the given number of further tokens.
@@ -44,7 +44,7 @@ func (g Gamma) ExpectedRemaining() float64 {
 // exp(Quantile(p)) − 1: with probability p thinking ends within this many
 // further tokens.
 func (g Gamma) RemainingQuantile(p float64) float64 {
-	return XToRemaining(g.Quantile(p))
+	return RemainingFromX(g.Quantile(p))
 }
 
 // MedianRemaining returns the median remaining token count,
@@ -54,4 +54,4 @@ func (g Gamma) MedianRemaining() float64 { return g.RemainingQuantile(0.5) }
 // ModeRemaining returns exp(Mode()) − 1, the remaining token count at the
 // density's mode on the x scale. The reference calls this quantity
 // "expected_L" and masks candidates for which it is below 0.9.
-func (g Gamma) ModeRemaining() float64 { return XToRemaining(g.Mode()) }
+func (g Gamma) ModeRemaining() float64 { return RemainingFromX(g.Mode()) }

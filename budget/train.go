@@ -213,7 +213,7 @@ func trainNLL(za, zl, x float64) (loss, dza, dzl float64) {
 }
 
 func headParamF(z float64) float64 {
-	p := Softplus(z)
+	p := headSoftplus(z)
 	if p < math.SmallestNonzeroFloat64 {
 		p = math.SmallestNonzeroFloat64
 	}

@@ -52,13 +52,13 @@ func trainSynthetic(seed uint64, n, vocab, dim int, wa, wl [][]float64) []TrainE
 		v := rng.IntN(vocab)
 		g := trainTrueGamma(wa[v], wl[v], h)
 		x := distuv.Gamma{Alpha: g.Shape, Beta: g.Rate, Src: rng}.Rand()
-		ex[i] = TrainExample{Features: h, Token: v, Remaining: XToRemaining(x)}
+		ex[i] = TrainExample{Features: h, Token: v, Remaining: RemainingFromX(x)}
 	}
 	return ex
 }
 
 func trainTrueGamma(wa, wl []float64, h []float32) Gamma {
-	return Gamma{Shape: Softplus(trainDot(wa, h)), Rate: Softplus(trainDot(wl, h))}
+	return Gamma{Shape: headSoftplus(trainDot(wa, h)), Rate: headSoftplus(trainDot(wl, h))}
 }
 
 // TestTrainRecoversKnownGamma: a head trained on synthetic traces reaches a
