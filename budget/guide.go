@@ -537,7 +537,9 @@ var ErrGuideHead = errors.New("budget: head does not match logits")
 // were taken, but scoring only as many candidates as needed: since w ≤ 1,
 // candidates are scored in descending logit order and the search stops once
 // the next logit is below the best logit + ln w found so far. It returns the
-// token and how many candidates were scored. Off guided steps it returns the
+// token and how many candidates were scored. When the raw argmax keeps a
+// weight this takes two passes over the logits; otherwise it walks a heap
+// (O(V) to build, O(log V) per candidate). Off guided steps it returns the
 // raw argmax (or the end-of-thinking token under the hard cap) and scores
 // nothing. Logits are not modified.
 func (g *Guide) Greedy(logits []float64, head *Head, features []float32) (token, scored int, err error) {
@@ -560,6 +562,30 @@ func (g *Guide) Greedy(logits []float64, head *Head, features []float32) (token,
 		return guideArgmax(logits), 0, nil
 	}
 	xb := RemainingToX(float64(g.Remaining()))
+	// Fast path: score the raw argmax; if it keeps a weight, its guided
+	// logit τ bounds every token with logit < τ out, and one pass over the
+	// logits scores the rest (τ only rises as better tokens are found).
+	top := guideArgmax(logits)
+	if math.IsInf(logits[top], -1) {
+		return top, 0, nil
+	}
+	scored = 1
+	if s := logits[top] + g.logWeight(head.predict(features, top), xb); !math.IsInf(s, -1) {
+		best, bestScore := top, s
+		for v, z := range logits {
+			if v == top || z < bestScore {
+				continue
+			}
+			scored++
+			sv := z + g.logWeight(head.predict(features, v), xb)
+			if sv > bestScore || (sv == bestScore && v < best) {
+				best, bestScore = v, sv
+			}
+		}
+		return best, scored, nil
+	}
+	// The argmax is masked: walk the candidates in descending logit order.
+	scored = 0
 	h := g.buildHeap(logits)
 	best, bestScore := -1, math.Inf(-1)
 	first := -1
