@@ -8,7 +8,7 @@ import "fmt"
 //
 // A BatchGuide is not safe for concurrent use.
 type BatchGuide struct {
-	// Guides holds one guide per row of the slab.
+	// Guides holds one distinct guide per row of the slab.
 	Guides []*Guide
 
 	acts []guideAction

@@ -106,8 +106,10 @@ func (c TrainConfig) withDefaults() (TrainConfig, error) {
 // where α = softplus(z_α), λ = softplus(z_λ), z = W[token]·h and σ is the
 // logistic function (softplus′). Only the emitted token's rows receive
 // gradient; ∂ℓ/∂W[token] = (∂ℓ/∂z)·h. Parameters are optimised with Adam on
-// float64 master copies of the rows touched so far and written back to the
-// head (as float32) when Fit returns.
+// float64 master copies of the rows touched so far (64·d bytes per row:
+// weights, two moments and a gradient buffer for W_α and W_λ) and written
+// back to the head (as float32) when Fit returns. Dense Adam costs
+// O(touched rows · d) per step, lazy Adam O(batch · d).
 //
 // A Trainer is not safe for concurrent use, and the head must not be scored
 // concurrently with Fit.
