@@ -1,0 +1,100 @@
+package budget
+
+import "fmt"
+
+// BatchGuide applies one Guide per sequence over a row-major
+// [batch × vocab] logits slab, the layout batched decoders produce. It adds
+// no per-call allocation beyond the guides' own scratch buffers.
+//
+// A BatchGuide is not safe for concurrent use.
+type BatchGuide struct {
+	// Guides holds one distinct guide per row of the slab.
+	Guides []*Guide
+
+	acts []guideAction
+	kept []int
+}
+
+// NewBatchGuide returns a batch of n guides sharing budget, end-of-thinking
+// id and configuration.
+func NewBatchGuide(n, budget, endThinking int, cfg GuideConfig) (*BatchGuide, error) {
+	if n <= 0 {
+		return nil, fmt.Errorf("%w: batch size %d (must be > 0)", ErrInvalid, n)
+	}
+	b := &BatchGuide{Guides: make([]*Guide, n), acts: make([]guideAction, n), kept: make([]int, n)}
+	for i := range b.Guides {
+		g, err := NewGuide(budget, endThinking, cfg)
+		if err != nil {
+			return nil, err
+		}
+		b.Guides[i] = g
+	}
+	return b, nil
+}
+
+// Due writes Guides[i].Due() into dst[i]; len(dst) must equal len(Guides).
+func (b *BatchGuide) Due(dst []bool) error {
+	if len(dst) != len(b.Guides) {
+		return fmt.Errorf("%w: len(dst) = %d, want batch size %d", ErrInvalid, len(dst), len(b.Guides))
+	}
+	for i, g := range b.Guides {
+		dst[i] = g.Due()
+	}
+	return nil
+}
+
+// Apply runs Guides[i].Apply on row i of slab (len(Guides)·vocab values)
+// with candidates[i] and params[i] (rows that are not due may have nil
+// entries). If steps is non-nil (len(Guides)) it receives each row's
+// GuideStep. Every row is validated before any is modified: on error the
+// slab and all guides are unchanged.
+func (b *BatchGuide) Apply(slab []float64, vocab int, candidates [][]int, params [][]Gamma, steps []GuideStep) error {
+	n := len(b.Guides)
+	if vocab <= 0 || len(slab) != n*vocab {
+		return fmt.Errorf("%w: len(slab) = %d, want batch %d × vocab %d", ErrInvalid, len(slab), n, vocab)
+	}
+	if len(candidates) != n || len(params) != n {
+		return fmt.Errorf("%w: %d candidate rows and %d param rows for batch %d", ErrInvalid, len(candidates), len(params), n)
+	}
+	if steps != nil && len(steps) != n {
+		return fmt.Errorf("%w: len(steps) = %d, want batch %d", ErrInvalid, len(steps), n)
+	}
+	if len(b.acts) != n {
+		b.acts = make([]guideAction, n)
+		b.kept = make([]int, n)
+	}
+	for i, g := range b.Guides {
+		if g == nil {
+			return fmt.Errorf("%w: Guides[%d] is nil", ErrInvalid, i)
+		}
+		act, kept, err := g.prepare(slab[i*vocab:(i+1)*vocab], candidates[i], params[i])
+		if err != nil {
+			return fmt.Errorf("row %d: %w", i, err)
+		}
+		b.acts[i], b.kept[i] = act, kept
+	}
+	for i, g := range b.Guides {
+		s := g.commit(b.acts[i], b.kept[i], slab[i*vocab:(i+1)*vocab], candidates[i], params[i])
+		if steps != nil {
+			steps[i] = s
+		}
+	}
+	return nil
+}
+
+// Advance runs Guides[i].Advance(tokens[i]) for every row, after checking
+// every token, so a failed call changes no guide.
+func (b *BatchGuide) Advance(tokens []GuideToken) error {
+	if len(tokens) != len(b.Guides) {
+		return fmt.Errorf("%w: len(tokens) = %d, want batch %d", ErrInvalid, len(tokens), len(b.Guides))
+	}
+	for i, t := range tokens {
+		if t.ID < 0 {
+			return fmt.Errorf("%w: tokens[%d].ID = %d (must be ≥ 0)", ErrInvalid, i, t.ID)
+		}
+	}
+	for i, g := range b.Guides {
+		_ = g.Advance(tokens[i]) // cannot fail: ids checked above
+	}
+	return nil
+}

@@ -1,0 +1,112 @@
+package budget
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/budgetkit/budgetkit/internal/snapshot"
+)
+
+// BudgetForcing is the s1-style budget-forcing baseline the budget-guidance
+// paper compares against ("s1: Simple test-time scaling", Muennighoff et al.,
+// 2025): the model thinks unguided, and once t ≥ Budget thinking tokens have
+// been generated the end-of-thinking token is forced. It uses the same
+// Apply/Advance protocol as Guide so the two can be swapped in a decoding
+// loop and compared on the same traces.
+//
+// A BudgetForcing is not safe for concurrent use.
+type BudgetForcing struct {
+	budget, endThinking int
+	st                  forceState
+}
+
+type forceState struct {
+	T    int  `json:"t"`
+	Done bool `json:"done"`
+}
+
+// NewBudgetForcing returns the baseline for a budget (≥ 0) and an
+// end-of-thinking token id (≥ 0).
+func NewBudgetForcing(budget, endThinking int) (*BudgetForcing, error) {
+	if budget < 0 {
+		return nil, fmt.Errorf("%w: budget = %d (must be ≥ 0)", ErrInvalid, budget)
+	}
+	if endThinking < 0 {
+		return nil, fmt.Errorf("%w: endThinking = %d (must be a token id ≥ 0)", ErrInvalid, endThinking)
+	}
+	return &BudgetForcing{budget: budget, endThinking: endThinking}, nil
+}
+
+// Forcing reports whether this step forces the end-of-thinking token.
+func (f *BudgetForcing) Forcing() bool { return !f.st.Done && f.st.T >= f.budget }
+
+// Thinking returns the number of thinking tokens generated so far.
+func (f *BudgetForcing) Thinking() int { return f.st.T }
+
+// Done reports whether thinking has ended.
+func (f *BudgetForcing) Done() bool { return f.st.Done }
+
+// Apply forces the end-of-thinking token (every other logit becomes −∞) when
+// Forcing() and leaves logits unchanged otherwise; it reports whether it
+// forced. Logits must not hold NaN or +Inf; on error they are unchanged.
+func (f *BudgetForcing) Apply(logits []float64) (bool, error) {
+	if err := guideCheckLogits(logits); err != nil {
+		return false, err
+	}
+	if !f.Forcing() {
+		return false, nil
+	}
+	if f.endThinking >= len(logits) {
+		return false, fmt.Errorf("%w: end-of-thinking id %d out of range [0, %d)", ErrInvalid, f.endThinking, len(logits))
+	}
+	z := logits[f.endThinking]
+	if math.IsInf(z, -1) {
+		z = 0
+	}
+	for i := range logits {
+		logits[i] = math.Inf(-1)
+	}
+	logits[f.endThinking] = z
+	return true, nil
+}
+
+// Advance records the emitted token (see Guide.Advance).
+func (f *BudgetForcing) Advance(tok GuideToken) error {
+	if tok.ID < 0 {
+		return fmt.Errorf("%w: token id %d (must be ≥ 0)", ErrInvalid, tok.ID)
+	}
+	if f.st.Done {
+		return nil
+	}
+	f.st.T++
+	if tok.ID == f.endThinking || tok.EndThinking {
+		f.st.Done = true
+	}
+	return nil
+}
+
+const forceSnapKind, forceSnapVersion = "budget.BudgetForcing", 1
+
+type forceSnapConfig struct {
+	Budget      int `json:"budget"`
+	EndThinking int `json:"end_thinking"`
+}
+
+// Snapshot returns the state as versioned JSON.
+func (f *BudgetForcing) Snapshot() ([]byte, error) {
+	return snapshot.Marshal(forceSnapKind, forceSnapVersion, forceSnapConfig{f.budget, f.endThinking}, f.st)
+}
+
+// Restore replaces the state with a snapshot from a BudgetForcing with the
+// same budget and end-of-thinking id; on error (ErrSnapshot) it is unchanged.
+func (f *BudgetForcing) Restore(data []byte) error {
+	var st forceState
+	if err := snapshot.Unmarshal(data, forceSnapKind, forceSnapVersion, forceSnapConfig{f.budget, f.endThinking}, &st); err != nil {
+		return fmt.Errorf("%w: %w", ErrSnapshot, err)
+	}
+	if st.T < 0 {
+		return fmt.Errorf("%w: %w: negative t", ErrSnapshot, snapshot.ErrCorrupt)
+	}
+	f.st = st
+	return nil
+}
