@@ -1,0 +1,42 @@
+package budget
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+var allocSink Allocation
+
+func BenchmarkAllocateGreedy(b *testing.B) {
+	// Knapsack RL at scale: 100,000 prompts, 1,000,000 rollouts, bounds [2, 128].
+	r := rand.New(rand.NewPCG(1, 1))
+	items := make([]Item, 100_000)
+	for i := range items {
+		items[i] = Item{Value: Knapsack{P: r.Float64()}, Min: 2, Max: 128}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		a, err := Allocate(items, 1_000_000, AllocOptions{Solver: SolverGreedy})
+		if err != nil {
+			b.Fatal(err)
+		}
+		allocSink = a
+	}
+}
+
+func BenchmarkAllocateDP(b *testing.B) {
+	// 256 prompts, 2,048 rollouts above the minimums, K = 126 choices each.
+	r := rand.New(rand.NewPCG(2, 2))
+	items := make([]Item, 256)
+	for i := range items {
+		items[i] = Item{Value: Knapsack{P: r.Float64()}, Min: 2, Max: 128}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		a, err := Allocate(items, 2*256+2048, AllocOptions{Solver: SolverDP})
+		if err != nil {
+			b.Fatal(err)
+		}
+		allocSink = a
+	}
+}
