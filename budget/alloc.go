@@ -129,7 +129,7 @@ type allocProblem struct {
 	budget   float64
 	tmp      allocState // scratch for allocSum
 	equal    bool       // all costs equal
-	builtins bool // every value is a built-in (concave) value
+	builtins bool       // every value is a built-in (concave) value
 	opts     AllocOptions
 }
 
