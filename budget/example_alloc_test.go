@@ -1,0 +1,74 @@
+package budget_test
+
+import (
+	"fmt"
+
+	"github.com/budgetkit/budgetkit/budget"
+)
+
+func ExampleAllocate() {
+	// Four prompts with estimated success rates; 32 rollouts in all.
+	var items []budget.Item
+	for _, p := range []float64{0.05, 0.35, 0.6, 1} {
+		items = append(items, budget.Item{Value: budget.Knapsack{P: p}, Min: 2, Max: 16})
+	}
+	a, err := budget.Allocate(items, 32, budget.AllocOptions{Exact: true})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(a.Counts, a.Spent, a.Solver)
+	// Output:
+	// [13 9 8 2] 32 greedy
+}
+
+func ExampleBetaKnapsack() {
+	// Uncertain prompts: an unseen one (the uniform prior) and one whose
+	// last 8 rollouts all failed, Beta(1, 9).
+	items := []budget.Item{
+		{Value: budget.BetaKnapsack{Alpha: 1, Beta: 1}},
+		{Value: budget.BetaKnapsack{Alpha: 1, Beta: 9}},
+		{Value: budget.BetaKnapsack{Alpha: 6, Beta: 6}},
+	}
+	a, _ := budget.Allocate(items, 24, budget.AllocOptions{Exact: true})
+	fmt.Println(a.Counts)
+	// Output:
+	// [8 9 7]
+}
+
+func ExampleKnapsackRL() {
+	stats := []budget.PromptStat{
+		{Valid: true, P: 0.5},
+		{Valid: true, P: 0.2},
+		{Valid: true, P: 0}, // never solved: gets the fallback surplus
+		{Valid: true, P: 1},
+		{},                  // no estimate yet: gets N = 8
+	}
+	counts, info, err := budget.KnapsackRL(stats, budget.KnapsackRLConfig{})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(counts, info.Fallback, info.Surplus)
+	// Output:
+	// [6 11 13 2 8] true 11
+}
+
+func ExampleDUETAllocate() {
+	signal := []float64{0.8, 1.2, 0.5, 1.5} // ŝ_q
+	length := []float64{300, 400, 250, 600} // L̂_q, tokens
+	a, _ := budget.DUETAllocate(signal, length, budget.DUETConfig{Fraction: 0.5})
+	w, _ := budget.PropensityWeights(a.Counts, 0)
+	fmt.Println(a.Counts, a.Used, "≤", a.Budget)
+	fmt.Printf("%.2f\n", w)
+	// Output:
+	// [3 4 2 5] 6000 ≤ 6200
+	// [1.17 1.00 1.75 1.00]
+}
+
+func ExampleBalancedPartition() {
+	counts := []int{3, 1, 2}
+	length := []float64{100, 400, 250} // expected tokens per rollout
+	shards, _ := budget.BalancedPartition(counts, length, 2)
+	fmt.Println(shards)
+	// Output:
+	// [[1 0 0] [2 2 0]]
+}
