@@ -41,7 +41,7 @@ func ExampleKnapsackRL() {
 		{Valid: true, P: 0.2},
 		{Valid: true, P: 0}, // never solved: gets the fallback surplus
 		{Valid: true, P: 1},
-		{},                  // no estimate yet: gets N = 8
+		{}, // no estimate yet: gets N = 8
 	}
 	counts, info, err := budget.KnapsackRL(stats, budget.KnapsackRLConfig{})
 	if err != nil {
