@@ -11,6 +11,10 @@ import (
 	"github.com/budgetkit/budgetkit/internal/num"
 )
 
+// timeNow is the wall clock, read only by Route when a window is set and
+// the query carries no time.
+var timeNow = time.Now
+
 // Fallback says what a Pacer does when no model fits the budget.
 type Fallback int
 
@@ -54,8 +58,8 @@ type PacerConfig struct {
 
 // Pacer is an online budget pacer by dual descent on the budget constraint
 // (Balseiro, Lu & Mirrokni, "The Best of Many Worlds: Dual Mirror Descent
-// for Online Allocation Problems", Operations Research 2023; PORT, "Efficient
-// Training-Free Online Routing for High-Volume Multi-LLM Serving", 2025).
+// for Online Allocation Problems", Operations Research 2023; PORT, the
+// training-free online LLM router of fzwark/PORT).
 // Each request goes to
 //
 //	m* = argmax_{m : ĉ_m fits} q̂_m − λ·ĉ_m,   λ = μ/ρ₀,
@@ -250,7 +254,7 @@ func (p *Pacer) Route(ctx context.Context, q Query) (Choice, error) {
 	}
 	at := q.At
 	if at.IsZero() && p.window > 0 {
-		at = time.Now()
+		at = timeNow()
 	}
 	if err := ctxErr(ctx); err != nil {
 		return bad, err
