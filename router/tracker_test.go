@@ -10,8 +10,8 @@ import (
 
 func TestTauTrackerShiftedTraffic(t *testing.T) {
 	// Calibrate on one score distribution, then serve traffic whose scores
-	// are shifted up and squashed: the offline τ would send far more than
-	// the target to the strong model; the tracker holds the target.
+	// are shifted and squashed: the offline τ sends about a third of the
+	// target to the strong model; the tracker holds the target.
 	r := randx.New(5, 0)
 	calib := make([]float64, 2000)
 	for i := range calib {
