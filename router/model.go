@@ -226,4 +226,3 @@ func ctxErr(ctx context.Context) error {
 	}
 	return ctx.Err()
 }
-

@@ -12,7 +12,9 @@ import (
 
 type predictFunc func(ctx context.Context, q Query) ([]float64, error)
 
-func (f predictFunc) PredictSuccess(ctx context.Context, q Query) ([]float64, error) { return f(ctx, q) }
+func (f predictFunc) PredictSuccess(ctx context.Context, q Query) ([]float64, error) {
+	return f(ctx, q)
+}
 
 var pricedModels = []Model{
 	{Name: "small", InputPrice: 0.15, OutputPrice: 0.6, ExpectedOutputTokens: 200},
