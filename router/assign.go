@@ -2,8 +2,7 @@ package router
 
 import (
 	"fmt"
-	"math"
-	"sort"
+	"slices"
 
 	"github.com/budgetkit/budgetkit/internal/num"
 )
@@ -15,8 +14,8 @@ type Assignment struct {
 	// Quality and Cost are the totals Σ quality[i][Choice[i]] and
 	// Σ cost[i][Choice[i]]; Cost ≤ the budget.
 	Quality, Cost float64
-	// Lambda is the dual price λ* at which the Lagrangian choice meets the
-	// budget.
+	// Lambda is the dual price λ* (quality per unit cost) at which the
+	// Lagrangian choice meets the budget; 0 when the budget does not bind.
 	Lambda float64
 	// Bound is the LP-relaxation upper bound on the total quality of any
 	// assignment within budget, and Gap = Bound − Quality ≥ 0 the
@@ -30,21 +29,29 @@ type Assignment struct {
 //
 //	max Σᵢ quality[i][xᵢ]  s.t.  Σᵢ cost[i][xᵢ] ≤ budget
 //
-// (FORC's cost-oriented assignment; MMR-Bench's budgeted routing). It
-// solves the LP relaxation through its Lagrangian dual
+// (FORC's cost-oriented assignment; MMR-Bench's budgeted routing). Its LP
+// relaxation is solved through the Lagrangian
 //
 //	D(λ) = λ·budget + Σᵢ maxₘ (quality[i][m] − λ·cost[i][m]),  λ ≥ 0,
 //
-// bisecting on λ until the per-query argmax meets the budget (ties go to
-// the cheaper model). The feasible argmax at λ* is then repaired greedily:
-// the leftover budget buys the upgrades with the best quality gain per
-// dollar. Every D(λ) evaluated bounds the optimum from above (weak duality);
-// the smallest is reported as Bound, so Gap is a certificate, and it is at
-// most one query's quality spread when λ* is located exactly.
+// whose minimiser λ* is the price at which the per-query argmax meets the
+// budget. Rather than bisecting on λ, AssignBatch finds λ* exactly, which is
+// where bisection converges: each query's options are reduced to the upper
+// convex hull of (cost, quality), and the hull segments, taken in order of
+// decreasing slope Δq/Δc from the all-cheapest assignment, trace the argmax
+// as λ falls (Sinha & Zoltners, "The Multiple-Choice Knapsack Problem",
+// Operations Research 1979). The first segment that does not fit sets λ*
+// (its slope) and the LP optimum (that segment taken fractionally), which
+// is reported as Bound. The repair step keeps scanning the remaining
+// segments in slope order, taking those that still fit, so the leftover
+// budget buys the best upgrades per dollar. Gap = Bound − Quality certifies
+// the result: the integer optimum lies in [Quality, Bound], and Gap is at
+// most one query's quality spread.
 //
 // quality and cost are n×M with finite entries, costs ≥ 0, budget > 0. It
 // returns ErrInfeasible if even the cheapest model for every query exceeds
-// the budget. Complexity O(n·M·log(1/ε) + n log n).
+// the budget. Ties go to the cheaper model. Complexity O(nM log M + S log S)
+// for S ≤ n(M−1) hull segments.
 func AssignBatch(quality, cost [][]float64, budget float64) (Assignment, error) {
 	n := len(quality)
 	if n == 0 {
@@ -60,12 +67,10 @@ func AssignBatch(quality, cost [][]float64, budget float64) (Assignment, error) 
 	if m == 0 {
 		return Assignment{}, fmt.Errorf("%w: no models", ErrInvalid)
 	}
-	minCost := 0.0
 	for i := range quality {
 		if len(quality[i]) != m || len(cost[i]) != m {
 			return Assignment{}, fmt.Errorf("%w: row %d has %d qualities and %d costs, want %d", ErrInvalid, i, len(quality[i]), len(cost[i]), m)
 		}
-		lo := math.Inf(1)
 		for k := 0; k < m; k++ {
 			if !num.IsFinite(quality[i][k]) {
 				return Assignment{}, fmt.Errorf("%w: quality[%d][%d] = %v (must be finite)", ErrInvalid, i, k, quality[i][k])
@@ -73,120 +78,100 @@ func AssignBatch(quality, cost [][]float64, budget float64) (Assignment, error) 
 			if c := cost[i][k]; !num.IsFinite(c) || c < 0 {
 				return Assignment{}, fmt.Errorf("%w: cost[%d][%d] = %v (must be finite and ≥ 0)", ErrInvalid, i, k, c)
 			}
-			lo = min(lo, cost[i][k])
 		}
-		minCost += lo
-	}
-	if minCost > budget {
-		return Assignment{}, fmt.Errorf("%w: the cheapest assignment costs %v > budget %v", ErrInfeasible, minCost, budget)
 	}
 
+	// Hulls: per query, options by increasing cost with strictly increasing
+	// quality and strictly decreasing slopes. Segments are stored flat.
 	x := make([]int, n)
-	bound := math.Inf(1)
-	// eval fills x with the λ-argmax and returns its cost and quality and
-	// the dual value D(λ).
-	eval := func(lambda float64, x []int) (c, q float64) {
-		var dual float64
-		for i, row := range quality {
-			crow := cost[i]
-			best, bu := 0, row[0]-lambda*crow[0]
-			for k := 1; k < len(row); k++ {
-				u := row[k] - lambda*crow[k]
-				if u > bu || (u == bu && crow[k] < crow[best]) {
-					best, bu = k, u
+	segs := make([]segment, 0, n)
+	order := make([]int, m)
+	hull := make([]int, 0, m)
+	var base, qBase float64
+	for i, row := range quality {
+		crow := cost[i]
+		// Insertion sort (M is small): by cost, then by quality descending.
+		for k := range order {
+			order[k] = k
+			for j := k; j > 0; j-- {
+				a, b := order[j-1], order[j]
+				if crow[a] < crow[b] || (crow[a] == crow[b] && row[a] >= row[b]) {
+					break
+				}
+				order[j-1], order[j] = b, a
+			}
+		}
+		hull = hull[:0]
+		for _, k := range order {
+			if len(hull) > 0 && row[k] <= row[hull[len(hull)-1]] {
+				continue // dominated: costs at least as much for no more quality
+			}
+			for len(hull) >= 2 {
+				a, b := hull[len(hull)-2], hull[len(hull)-1]
+				// Pop b if it lies on or below the chord a→k.
+				if (row[b]-row[a])*(crow[k]-crow[a]) <= (row[k]-row[a])*(crow[b]-crow[a]) {
+					hull = hull[:len(hull)-1]
+				} else {
+					break
 				}
 			}
-			x[i] = best
-			dual += bu
-			c += crow[best]
-			q += row[best]
+			hull = append(hull, k)
 		}
-		bound = min(bound, dual+lambda*budget)
-		return c, q
+		x[i] = hull[0]
+		base += crow[hull[0]]
+		qBase += row[hull[0]]
+		for h := 1; h < len(hull); h++ {
+			a, b := hull[h-1], hull[h]
+			dq, dc := row[b]-row[a], crow[b]-crow[a]
+			segs = append(segs, segment{slope: dq / dc, dq: dq, dc: dc, i: int32(i), to: int32(b)})
+		}
 	}
-	c0, q0 := eval(0, x)
-	if c0 <= budget {
-		return Assignment{Choice: x, Quality: q0, Cost: c0, Bound: bound, Gap: max(0, bound-q0)}, nil
+	if base > budget {
+		return Assignment{}, fmt.Errorf("%w: the cheapest assignment costs %v > budget %v", ErrInfeasible, base, budget)
 	}
-	// λmax: above it every query takes a cheapest option (ties by quality).
-	hi := 0.0
-	for i, row := range quality {
-		crow := cost[i]
-		cheap := 0
-		for k := 1; k < m; k++ {
-			if crow[k] < crow[cheap] || (crow[k] == crow[cheap] && row[k] > row[cheap]) {
-				cheap = k
+	slices.SortFunc(segs, func(a, b segment) int {
+		if a.slope != b.slope {
+			if a.slope > b.slope {
+				return -1
 			}
+			return 1
 		}
-		for k := 0; k < m; k++ {
-			if dc := crow[k] - crow[cheap]; dc > 0 && row[k] > row[cheap] {
-				hi = max(hi, (row[k]-row[cheap])/dc)
-			}
-		}
-	}
-	hi = hi*(1+1e-9) + 1e-300
-	xh := make([]int, n)
-	ch, qh := eval(hi, xh)
-	lo := 0.0
-	for iter := 0; iter < 200 && hi-lo > 1e-12*hi; iter++ {
-		mid := lo + (hi-lo)/2
-		c, q := eval(mid, x)
-		if c <= budget {
-			hi, ch, qh = mid, c, q
-			x, xh = xh, x
-		} else {
-			lo = mid
-		}
-	}
-	// Repair: spend the leftover on the best upgrades per dollar.
-	type upgrade struct {
-		i, k   int
-		dq, dc float64
-	}
-	left := budget - ch
-	ups := make([]upgrade, 0, n/8)
-	for i, row := range quality {
-		crow := cost[i]
-		cur := xh[i]
-		best := -1
-		var br float64
-		for k := 0; k < m; k++ {
-			dq, dc := row[k]-row[cur], crow[k]-crow[cur]
-			if dq <= 0 || dc > left {
-				continue
-			}
-			r := math.Inf(1)
-			if dc > 0 {
-				r = dq / dc
-			}
-			if best < 0 || r > br {
-				best, br = k, r
-			}
-		}
-		if best >= 0 {
-			ups = append(ups, upgrade{i, best, row[best] - row[cur], crow[best] - crow[cur]})
-		}
-	}
-	sort.Slice(ups, func(a, b int) bool {
-		ra, rb := ups[a].dq/ups[a].dc, ups[b].dq/ups[b].dc
-		if ra != rb {
-			return ra > rb
-		}
-		return ups[a].i < ups[b].i
+		return int(a.i - b.i)
 	})
-	for _, u := range ups {
-		if u.dc <= left {
-			xh[u.i] = u.k
-			left -= u.dc
-			qh += u.dq
-			ch += u.dc
+	left := budget - base
+	var gained, bound float64
+	lambda, broken := 0.0, false
+	blocked := make([]bool, n)
+	for _, s := range segs {
+		if blocked[s.i] {
+			continue
 		}
+		if s.dc <= left {
+			x[s.i] = int(s.to)
+			left -= s.dc
+			gained += s.dq
+			continue
+		}
+		if !broken {
+			broken, lambda = true, s.slope
+			bound = gained + s.dq*left/s.dc
+		}
+		blocked[s.i] = true
 	}
-	// Recompute the totals exactly (no drift from the incremental sums).
-	ch, qh = 0, 0
-	for i, k := range xh {
-		ch += cost[i][k]
-		qh += quality[i][k]
+	var q, c float64
+	for i, k := range x {
+		q += quality[i][k]
+		c += cost[i][k]
 	}
-	return Assignment{Choice: xh, Quality: qh, Cost: ch, Lambda: hi, Bound: bound, Gap: max(0, bound-qh)}, nil
+	if !broken {
+		bound = q // every query got its best model: optimal
+	} else {
+		bound += qBase // bound was relative to the all-cheapest assignment
+	}
+	return Assignment{Choice: x, Quality: q, Cost: c, Lambda: lambda, Bound: bound, Gap: max(0, bound-q)}, nil
+}
+
+type segment struct {
+	slope, dq, dc float64
+	i, to         int32
 }
