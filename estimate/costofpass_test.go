@@ -29,3 +29,74 @@ func TestCostOfPass(t *testing.T) {
 		}
 	}
 }
+
+func TestFrontierGolden(t *testing.T) {
+	// Issue golden: frontier of {0.005, 0.004, human 20} = 0.004.
+	got, err := Frontier([]float64{0.005, 0.004}, 20)
+	if err != nil || got != 0.004 {
+		t.Fatalf("Frontier = %v, %v; want 0.004", got, err)
+	}
+	if got, _ := Frontier([]float64{math.Inf(1)}, math.Inf(1)); !math.IsInf(got, 1) {
+		t.Errorf("nothing passes: %v", got)
+	}
+	if got, _ := Frontier([]float64{math.Inf(1), 30}, 20); got != 20 {
+		t.Errorf("human wins: %v", got)
+	}
+	for _, c := range []struct {
+		v []float64
+		h float64
+	}{{[]float64{math.NaN()}, 1}, {[]float64{-1}, 1}, {nil, math.NaN()}, {nil, -2}} {
+		if _, err := Frontier(c.v, c.h); !errors.Is(err, ErrInvalid) {
+			t.Errorf("Frontier(%v, %v) err = %v", c.v, c.h, err)
+		}
+	}
+}
+
+func TestCostOfPassTable(t *testing.T) {
+	inf := math.Inf(1)
+	tab := CostOfPassTable{
+		Models:   []string{"a-small", "a-large", "b"},
+		Families: []string{"a", "a", "b"},
+		Values: [][]float64{
+			{0.01, 0.02, 0.05},
+			{inf, 0.10, 0.08},
+			{inf, inf, inf},
+		},
+		Human: []float64{5, 5, 2},
+	}
+	// Per-problem frontiers 0.01, 0.08, 2 → mean 2.09/3.
+	got, err := tab.TaskFrontier()
+	if err != nil || math.Abs(got-2.09/3) > 1e-15 {
+		t.Errorf("TaskFrontier = %v, %v", got, err)
+	}
+	// Without family a: 0.05, 0.08, 2 → 2.13/3.
+	got, _ = tab.TaskFrontier("a")
+	if math.Abs(got-2.13/3) > 1e-15 {
+		t.Errorf("without a = %v", got)
+	}
+	abs, rel, err := tab.FamilyGain("a")
+	if err != nil || math.Abs(abs-0.04/3) > 1e-15 || math.Abs(rel-0.04/2.13) > 1e-12 {
+		t.Errorf("FamilyGain(a) = %v, %v, %v", abs, rel, err)
+	}
+	tab.Human = nil
+	abs, rel, _ = tab.FamilyGain("b")
+	if !math.IsInf(abs, 1) && abs != 0 {
+		t.Errorf("FamilyGain(b) without human = %v, %v", abs, rel)
+	}
+	bad := tab
+	bad.Values = [][]float64{{1, 2}}
+	if _, err := bad.TaskFrontier(); !errors.Is(err, ErrInvalid) {
+		t.Errorf("ragged table err = %v", err)
+	}
+}
+
+func TestTokenCost(t *testing.T) {
+	// 1,000 input tokens at $3/M and 500 output tokens at $15/M = $0.0105.
+	got, err := TokenCost(1000, 500, 3, 15)
+	if err != nil || math.Abs(got-0.0105) > 1e-15 {
+		t.Errorf("TokenCost = %v, %v", got, err)
+	}
+	if _, err := TokenCost(-1, 0, 1, 1); !errors.Is(err, ErrInvalid) {
+		t.Error("negative tokens accepted")
+	}
+}

@@ -1,0 +1,342 @@
+package estimate
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/budgetkit/budgetkit/internal/num"
+	"github.com/budgetkit/budgetkit/internal/randx"
+)
+
+// AnchorConfig configures AnchorPoints. Zero fields mean the defaults.
+type AnchorConfig struct {
+	// K is the number of anchor items (required, 1 ≤ K ≤ number of items).
+	K int
+	// Weights[j] ≥ 0 is item j's weight in the benchmark score (nil: equal
+	// weights). tinyBenchmarks uses balance weights so that every
+	// sub-scenario counts equally.
+	Weights []float64
+	// Restarts is the number of k-means++ initialisations; the clustering of
+	// least weighted inertia wins (default 10).
+	Restarts int
+	// MaxIter caps Lloyd iterations per restart (default 300, scikit-learn's).
+	MaxIter int
+	// Seed makes the clustering reproducible.
+	Seed uint64
+}
+
+// Anchors is a set of representative items and their weights.
+type Anchors struct {
+	// Items are the anchor items, one per cluster: the member closest to
+	// the cluster's weighted centroid.
+	Items []int
+	// Weights[k] is the total weight of cluster k, normalised to sum to 1.
+	Weights []float64
+	// Cluster[j] is item j's cluster.
+	Cluster []int
+}
+
+// AnchorPoints chooses K anchor items as tinyBenchmarks does ("tinyBenchmarks:
+// evaluating LLMs with fewer examples"): weighted k-means over the items'
+// feature vectors (their IRT parameters, or their correctness across
+// training models), with each anchor standing for its cluster's weight. A
+// new model's benchmark score is then estimated from the anchors alone by
+// Anchors.Estimate.
+func AnchorPoints(features [][]float64, cfg AnchorConfig) (Anchors, error) {
+	n := len(features)
+	if n == 0 {
+		return Anchors{}, fmt.Errorf("%w: no items to cluster", ErrInvalid)
+	}
+	dim := len(features[0])
+	if dim == 0 {
+		return Anchors{}, fmt.Errorf("%w: empty feature vectors", ErrInvalid)
+	}
+	for j, f := range features {
+		if len(f) != dim {
+			return Anchors{}, fmt.Errorf("%w: features[%d] has length %d, want %d", ErrInvalid, j, len(f), dim)
+		}
+		if k, ok := num.AllFinite(f); !ok {
+			return Anchors{}, fmt.Errorf("%w: features[%d][%d] = %v (must be finite)", ErrInvalid, j, k, f[k])
+		}
+	}
+	if cfg.K < 1 || cfg.K > n {
+		return Anchors{}, fmt.Errorf("%w: K = %d (must be in [1, %d])", ErrInvalid, cfg.K, n)
+	}
+	w := make([]float64, n)
+	var wsum float64
+	for j := range w {
+		w[j] = 1
+		if cfg.Weights != nil {
+			if len(cfg.Weights) != n {
+				return Anchors{}, fmt.Errorf("%w: len(Weights) = %d, want %d", ErrInvalid, len(cfg.Weights), n)
+			}
+			w[j] = cfg.Weights[j]
+			if !num.IsFinite(w[j]) || w[j] < 0 {
+				return Anchors{}, fmt.Errorf("%w: Weights[%d] = %v (must be finite and ≥ 0)", ErrInvalid, j, w[j])
+			}
+		}
+		wsum += w[j]
+	}
+	if !(wsum > 0) {
+		return Anchors{}, fmt.Errorf("%w: weights sum to 0", ErrInvalid)
+	}
+	restarts, maxIter := cfg.Restarts, cfg.MaxIter
+	if restarts == 0 {
+		restarts = 10
+	}
+	if maxIter == 0 {
+		maxIter = 300
+	}
+	if restarts < 0 || maxIter < 0 {
+		return Anchors{}, fmt.Errorf("%w: Restarts = %d, MaxIter = %d (must be ≥ 0)", ErrInvalid, cfg.Restarts, cfg.MaxIter)
+	}
+	dist := func(a, b []float64) float64 {
+		var s float64
+		for i := range a {
+			s += (a[i] - b[i]) * (a[i] - b[i])
+		}
+		return s
+	}
+	k := cfg.K
+	bestInertia := math.Inf(1)
+	var bestAssign []int
+	var bestCent [][]float64
+	assign := make([]int, n)
+	d2 := make([]float64, n)
+	for r := 0; r < restarts; r++ {
+		rng := randx.New(cfg.Seed, 0xa2c4, uint64(r))
+		cent := make([][]float64, 0, k)
+		// k-means++ seeding, weighted by item weight × squared distance.
+		first := irtWeightedPick(w, wsum, rng.Float64())
+		cent = append(cent, slices.Clone(features[first]))
+		for j := range d2 {
+			d2[j] = dist(features[j], cent[0])
+		}
+		for len(cent) < k {
+			var tot float64
+			for j := range d2 {
+				tot += w[j] * d2[j]
+			}
+			var next int
+			if tot > 0 {
+				u := rng.Float64() * tot
+				next = n - 1
+				for j := range d2 {
+					u -= w[j] * d2[j]
+					if u < 0 {
+						next = j
+						break
+					}
+				}
+			} else {
+				next = rng.IntN(n) // all remaining points coincide with centres
+			}
+			cent = append(cent, slices.Clone(features[next]))
+			for j := range d2 {
+				d2[j] = math.Min(d2[j], dist(features[j], cent[len(cent)-1]))
+			}
+		}
+		var inertia float64
+		for it := 0; it <= maxIter; it++ {
+			changed := it == 0
+			inertia = 0
+			for j, f := range features {
+				best, bd := 0, math.Inf(1)
+				for c := range cent {
+					if dd := dist(f, cent[c]); dd < bd {
+						best, bd = c, dd
+					}
+				}
+				if assign[j] != best {
+					changed = true
+				}
+				assign[j] = best
+				inertia += w[j] * bd
+			}
+			if !changed || it == maxIter {
+				break
+			}
+			cw := make([]float64, k)
+			for c := range cent {
+				clear(cent[c])
+			}
+			for j, f := range features {
+				c := assign[j]
+				cw[c] += w[j]
+				for i, v := range f {
+					cent[c][i] += w[j] * v
+				}
+			}
+			for c := range cent {
+				if cw[c] > 0 {
+					for i := range cent[c] {
+						cent[c][i] /= cw[c]
+					}
+				}
+			}
+		}
+		if inertia < bestInertia {
+			bestInertia, bestAssign, bestCent = inertia, slices.Clone(assign), cent
+		}
+	}
+	out := Anchors{Cluster: bestAssign}
+	cw := make([]float64, k)
+	for j, c := range bestAssign {
+		cw[c] += w[j]
+	}
+	for c := range bestCent {
+		best, bd := -1, math.Inf(1)
+		for j, f := range features {
+			if bestAssign[j] != c {
+				continue
+			}
+			if dd := dist(f, bestCent[c]); dd < bd {
+				best, bd = j, dd
+			}
+		}
+		if best < 0 {
+			continue // empty cluster (only with duplicate points)
+		}
+		out.Items = append(out.Items, best)
+		out.Weights = append(out.Weights, cw[c]/wsum)
+	}
+	return out, nil
+}
+
+func irtWeightedPick(w []float64, total, u float64) int {
+	u *= total
+	for j, x := range w {
+		u -= x
+		if u < 0 {
+			return j
+		}
+	}
+	return len(w) - 1
+}
+
+// Estimate returns the anchor estimate of the benchmark score, Σₖ wₖ·yₖ,
+// from the scores yₖ ∈ [0, 1] on the anchor items (in Items order).
+func (a Anchors) Estimate(scores []float64) (float64, error) {
+	if len(scores) != len(a.Items) {
+		return 0, fmt.Errorf("%w: %d scores for %d anchors", ErrInvalid, len(scores), len(a.Items))
+	}
+	var s float64
+	for k, y := range scores {
+		if !(y >= 0 && y <= 1) {
+			return 0, fmt.Errorf("%w: scores[%d] = %v (must be in [0, 1])", ErrInvalid, k, y)
+		}
+		s += a.Weights[k] * y
+	}
+	return s, nil
+}
+
+// PIRT returns tinyBenchmarks' p-IRT estimate of a benchmark score from the
+// observed scores on the seen items and the IRT-predicted probabilities
+// P̂ⱼ = Pⱼ(θ̂) (or their posterior means) on the unseen ones:
+//
+//	p̂ = λ·mean(seen) + (1 − λ)·mean(P̂_unseen),    λ = n_seen / N
+//
+// Session.PredictScore computes the same quantity with posterior means.
+func PIRT(seen, unseenProbs []float64) (float64, error) {
+	if len(seen)+len(unseenProbs) == 0 {
+		return 0, fmt.Errorf("%w: no items", ErrInvalid)
+	}
+	var s, u float64
+	for k, y := range seen {
+		if !(y >= 0 && y <= 1) {
+			return 0, fmt.Errorf("%w: seen[%d] = %v (must be in [0, 1])", ErrInvalid, k, y)
+		}
+		s += y
+	}
+	for k, p := range unseenProbs {
+		if !(p >= 0 && p <= 1) {
+			return 0, fmt.Errorf("%w: unseenProbs[%d] = %v (must be in [0, 1])", ErrInvalid, k, p)
+		}
+		u += p
+	}
+	// λ·mean(seen) + (1 − λ)·mean(unseen) = (Σ seen + Σ unseen)/N.
+	return (s + u) / float64(len(seen)+len(unseenProbs)), nil
+}
+
+// GPIRTLambda returns the weight gp-IRT gives the anchor estimate,
+//
+//	λ* = b² / (b² + v/(4n))
+//
+// where b is the bias of the p-IRT estimate (estimated on held-out
+// models), v/(4n) the variance of the anchor estimate from n anchor items
+// (v the weights' variance factor; each Bernoulli score has variance ≤ 1/4).
+// A biased IRT model shifts weight to the anchors, a small anchor set to
+// p-IRT.
+func GPIRTLambda(b, v float64, n int) (float64, error) {
+	if !num.IsFinite(b) || !num.IsFinite(v) || v < 0 || n < 1 {
+		return 0, fmt.Errorf("%w: GPIRTLambda(b = %v, v = %v, n = %d) (need finite b, v ≥ 0, n ≥ 1)", ErrInvalid, b, v, n)
+	}
+	if b == 0 && v == 0 {
+		return 0.5, nil
+	}
+	return b * b / (b*b + v/(4*float64(n))), nil
+}
+
+// GPIRT returns the gp-IRT estimate λ·anchor + (1 − λ)·pirt.
+func GPIRT(anchor, pirt, lambda float64) (float64, error) {
+	if !(lambda >= 0 && lambda <= 1) || !num.IsFinite(anchor) || !num.IsFinite(pirt) {
+		return 0, fmt.Errorf("%w: GPIRT(anchor = %v, pirt = %v, λ = %v) (need finite estimates, λ ∈ [0, 1])", ErrInvalid, anchor, pirt, lambda)
+	}
+	return lambda*anchor + (1-lambda)*pirt, nil
+}
+
+// BinarizeThreshold returns the threshold c for turning non-binary scores
+// in [0, 1] into correct/incorrect for a binary IRT model, tinyBenchmarks'
+// heuristic: among the observed values, the c for which the share of
+// scores above c is closest to the mean score, so binarising keeps the
+// benchmark's average. NaN cells are ignored.
+func BinarizeThreshold(matrix [][]float64) (float64, error) {
+	var xs []float64
+	for i, row := range matrix {
+		for j, x := range row {
+			if math.IsNaN(x) {
+				continue
+			}
+			if !(x >= 0 && x <= 1) {
+				return 0, fmt.Errorf("%w: matrix[%d][%d] = %v (must be in [0, 1] or NaN)", ErrInvalid, i, j, x)
+			}
+			xs = append(xs, x)
+		}
+	}
+	if len(xs) == 0 {
+		return 0, fmt.Errorf("%w: no observed scores", ErrInvalid)
+	}
+	mean := num.KahanSum(xs) / float64(len(xs))
+	slices.Sort(xs)
+	n := float64(len(xs))
+	best, bestGap := xs[0], math.Inf(1)
+	for k := 0; k < len(xs); k++ {
+		if k+1 < len(xs) && xs[k+1] == xs[k] {
+			continue
+		}
+		above := float64(len(xs)-k-1) / n // share of scores > xs[k]
+		if gap := math.Abs(above - mean); gap < bestGap {
+			best, bestGap = xs[k], gap
+		}
+	}
+	return best, nil
+}
+
+// Binarize returns a copy of matrix with scores above c mapped to 1, the
+// rest to 0, and NaN kept.
+func Binarize(matrix [][]float64, c float64) [][]float64 {
+	out := make([][]float64, len(matrix))
+	for i, row := range matrix {
+		out[i] = make([]float64, len(row))
+		for j, x := range row {
+			switch {
+			case math.IsNaN(x):
+				out[i][j] = x
+			case x > c:
+				out[i][j] = 1
+			}
+		}
+	}
+	return out
+}
