@@ -60,10 +60,9 @@ func irtTrue2PL(rng *rand.Rand, m int) []Item {
 // Parameter recovery, averaged over three replications so that one unlucky
 // low-discrimination item does not decide the outcome.
 func TestCalibrateEMRecovery(t *testing.T) {
+	// Three replications even in short mode: with parameter-expanded EM each
+	// takes ~50 ms, and a single replication is at the mercy of its seed.
 	n, reps := 1000, 3
-	if testing.Short() {
-		reps = 1
-	}
 	var corrA, corrB, rmseB float64
 	for rep := 0; rep < reps; rep++ {
 		rng := rand.New(rand.NewPCG(42+uint64(rep), 1))
