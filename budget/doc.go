@@ -98,13 +98,46 @@
 // and is much weaker (held-out NLL 1.58 vs the head's 0.72 in
 // examples/guidance).
 //
+// # DUET's stop rule
+//
+// StopController and StopRule implement the per-rollout stop rule of
+// "DUET: Optimize Token-Budget Allocation for RLVR" (duet_logits_processor.py
+// and duet_marker_detector.py in github.com/Haoyu-Hu/DUET), engine-agnostic:
+// the caller feeds each generated token's text and the confidence of the next
+// distribution (Confidence computes the top-1 minus top-2 probability, the
+// top-1 probability or the entropy from logits) and forces end-of-sequence
+// when told. Before MinTokens = 200 nothing happens. From K1 on, every 8
+// tokens, a sliding window of recent text is searched for an answer marker
+// (Markers: \boxed{…} with two nesting levels, \boxed[…], "## Final Answer",
+// "Final answer: x", <answer>…</answer>, <final_answer>…</final_answer>,
+// "Therefore, the answer is x", closed code fences; math, code and generic
+// presets). Once armed, the rule fires when the signal passes the prompt's
+// threshold for 5 consecutive tokens, skipping a firing with probability
+// ε_len = 0.05. A rollout with no marker by K2 + 150 is aborted with
+// probability 0.95 (weight 0, gradient zeroed) or kept to its natural end
+// with weight 1/0.05. K1 and K2 start at 0.3 and 0.7 of the maximum length
+// and, every 10 steps with at least 32 samples, are refitted as the 30th and
+// 80th percentiles (numpy's linear definition) of the last 1,024 kept
+// lengths, with K1 ≥ 32 and K2 ≥ K1 + 50. Thresholds ranks prompts by
+// information rate ŝ²/L̂ and maps the rank linearly onto [0.5, 0.99] (the
+// reference's batch_percentile mode). Each rollout's random decisions come
+// from a stream derived from (seed, step, rollout), so results do not depend
+// on scheduling. Differences from the reference: the window is measured in
+// bytes (2,048, about its 256 tokens) rather than decoded tokens; Go's \s is
+// ASCII-only and \Z is written \z; a literal prefilter skips the regular
+// expressions when no marker keyword is present (same answers, checked by a
+// fuzz test). The reference's code defaults (min_tokens 32, hysteresis 1)
+// differ from its training scripts' (200, 5); the scripts' values are the
+// defaults here.
+//
 // # Errors and concurrency
 //
 // Bad input returns an error wrapping ErrInvalid, ErrInfeasible,
 // ErrTooLarge, ErrSnapshot, ErrSafetensors or ErrGuideHead; nothing panics and
 // a failed call changes nothing. Allocate and the presets keep no state and
-// are safe for concurrent use; each stateful type (Guide, BatchGuide,
-// BudgetForcing, Trainer) documents its own rules.
+// are safe for concurrent use; StopController and MarkerSet are safe for
+// concurrent use; each other stateful type (Guide, BatchGuide, BudgetForcing,
+// Trainer, StopRule) documents its own rules.
 //
 // # Example
 //

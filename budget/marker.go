@@ -1,0 +1,123 @@
+package budget
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+)
+
+// Answer-marker patterns of "DUET: Optimize Token-Budget Allocation for
+// RLVR" (duet_marker_detector.py in github.com/Haoyu-Hu/DUET), translated
+// to Go's RE2 syntax: Python's \Z becomes \z, and \s matches ASCII
+// whitespace only (Python's matches Unicode whitespace too).
+var (
+	stopMathPatterns = []string{
+		// \boxed{…} with up to two levels of nested braces.
+		`\\boxed\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\}`,
+		`\\boxed\[[^\[\]]*\]`,
+		`##\s*Final\s+Answer`,
+		`Final\s+answer\s*[:=]\s*\S`,
+	}
+	stopCodePatterns = []string{
+		"```\\w+[\\s\\S]*?```", // fence with a language tag, closed
+		"```[\\s\\S]*?\\n```",  // generic open and close
+		"\\n```\\s*$",          // bare close fence at a line end
+		"```\\s*\\z",           // bare close fence at the end of the text
+	}
+	stopGenericPatterns = []string{
+		`<answer>[\s\S]*?</answer>`,
+		`<final_answer>[\s\S]*?</final_answer>`,
+		`(?:^|\s)Therefore,\s+the\s+answer\s+is\s+\S`,
+	}
+)
+
+// MarkerSet detects that a response has committed to a verifier-scoreable
+// answer. It is immutable and safe for concurrent use.
+type MarkerSet struct {
+	domain  string
+	re      *regexp.Regexp
+	needles [][]byte // literals one of which every match contains; nil = none known
+}
+
+// Literals every built-in pattern of a group contains: a window holding none
+// of them cannot match, which spares the regular expression most checks.
+var (
+	stopMathNeedles    = []string{`\boxed`, "Final"}
+	stopCodeNeedles    = []string{"```"}
+	stopGenericNeedles = []string{"<answer>", "<final_answer>", "Therefore,"}
+)
+
+// Markers returns the marker set of a domain, as in the reference:
+//
+//   - "math": \boxed{…} (two nesting levels), \boxed[…], "## Final Answer",
+//     "Final answer: x", plus the generic markers;
+//   - "code": closed code fences, plus the generic markers;
+//   - "generic": <answer>…</answer>, <final_answer>…</final_answer>,
+//     "Therefore, the answer is x", plus the math markers.
+func Markers(domain string) (*MarkerSet, error) {
+	var pats, needles []string
+	switch domain {
+	case "math":
+		pats = append(append(pats, stopMathPatterns...), stopGenericPatterns...)
+		needles = append(append(needles, stopMathNeedles...), stopGenericNeedles...)
+	case "code":
+		pats = append(append(pats, stopCodePatterns...), stopGenericPatterns...)
+		needles = append(append(needles, stopCodeNeedles...), stopGenericNeedles...)
+	case "generic":
+		pats = append(append(pats, stopGenericPatterns...), stopMathPatterns...)
+		needles = append(append(needles, stopGenericNeedles...), stopMathNeedles...)
+	default:
+		return nil, fmt.Errorf("%w: marker domain %q (want math, code or generic)", ErrInvalid, domain)
+	}
+	m, err := CustomMarkers(domain, pats...)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range needles {
+		m.needles = append(m.needles, []byte(n))
+	}
+	return m, nil
+}
+
+// CustomMarkers compiles caller-supplied patterns (Go regexp syntax, matched
+// in multi-line mode) into a MarkerSet.
+func CustomMarkers(name string, patterns ...string) (*MarkerSet, error) {
+	if len(patterns) == 0 {
+		return nil, fmt.Errorf("%w: no marker patterns", ErrInvalid)
+	}
+	all := "(?m)"
+	for i, p := range patterns {
+		if _, err := regexp.Compile(p); err != nil {
+			return nil, fmt.Errorf("%w: marker pattern %d: %v", ErrInvalid, i, err)
+		}
+		if i > 0 {
+			all += "|"
+		}
+		all += "(?:" + p + ")"
+	}
+	re, err := regexp.Compile(all)
+	if err != nil {
+		return nil, fmt.Errorf("%w: marker patterns: %v", ErrInvalid, err)
+	}
+	return &MarkerSet{domain: name, re: re}, nil
+}
+
+// Domain returns the set's name.
+func (m *MarkerSet) Domain() string { return m.domain }
+
+// Match reports whether text contains any marker.
+func (m *MarkerSet) Match(text []byte) bool {
+	if m.needles != nil {
+		found := false
+		for _, n := range m.needles {
+			if bytes.Contains(text, n) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return m.re.Match(text)
+}
