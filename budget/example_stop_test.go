@@ -10,7 +10,7 @@ func ExampleStopRule() {
 	// One controller per training run; one rule per rollout.
 	ctl, _ := budget.NewStopController(budget.StopConfig{MaxLength: 1000, Seed: 1})
 	th, _ := ctl.Thresholds([]float64{0.8, 0.3}, []float64{400, 900}) // ŝ, L̂ per prompt
-	rule, _ := ctl.Rule(0, 1, th[1]) // prompt 1 has the lower information rate: threshold 0.5
+	rule, _ := ctl.Rule(0, 1, th[1])                                  // prompt 1 has the lower information rate: threshold 0.5
 	for i := 1; i <= 1000; i++ {
 		text := " step"
 		if i == 320 {
