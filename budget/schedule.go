@@ -1,0 +1,410 @@
+package budget
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/budgetkit/budgetkit/internal/num"
+)
+
+// Schedule is a budget-aware schedule, typically of the learning rate: a
+// pure function of the training step, so a checkpoint needs only the step.
+// Steps before 0 are treated as 0; steps past a schedule's horizon hold its
+// final value. Schedules are built by the constructors below, which validate
+// their parameters, so At never panics and never returns NaN. All are
+// immutable and safe for concurrent use.
+//
+// Following "REX: Revisiting Budgeted Training with an Improved Schedule",
+// a profile is a function of the progress z = t/T ∈ [0, 1], and the sampling
+// rate (how often the value is re-read from the profile) is a separate
+// wrapper, Every.
+type Schedule interface {
+	At(step int) float64
+}
+
+// schedFunc adapts a validated closure to Schedule.
+type schedFunc func(t int) float64
+
+func (f schedFunc) At(t int) float64 { return f(max(t, 0)) }
+
+func schedCheck(name string, v float64, ok bool, want string) error {
+	if !ok || math.IsNaN(v) {
+		return fmt.Errorf("%w: %s = %v (%s)", ErrInvalid, name, v, want)
+	}
+	return nil
+}
+
+func schedFinite(name string, v float64) error {
+	return schedCheck(name, v, num.IsFinite(v), "must be finite")
+}
+
+func schedHorizon(total int) error {
+	if total <= 0 {
+		return fmt.Errorf("%w: horizon T = %d (must be > 0)", ErrInvalid, total)
+	}
+	return nil
+}
+
+// schedPowInt returns xⁿ for n ≥ 0 by repeated squaring: O(log n)
+// multiplications, within a few ulps of the exact power.
+func schedPowInt(x float64, n int) float64 {
+	r := 1.0
+	for n > 0 {
+		if n&1 == 1 {
+			r *= x
+		}
+		x *= x
+		n >>= 1
+	}
+	return r
+}
+
+// schedZ is the progress min(t, T)/T.
+func schedZ(t, total int) float64 { return float64(min(t, total)) / float64(total) }
+
+// ConstantSchedule returns v at every step.
+func ConstantSchedule(v float64) (Schedule, error) {
+	if err := schedFinite("value", v); err != nil {
+		return nil, err
+	}
+	return schedFunc(func(int) float64 { return v }), nil
+}
+
+// StepDecay returns v0·γ^⌊t/every⌋ (the classic step schedule).
+func StepDecay(v0, gamma float64, every int) (Schedule, error) {
+	if err := schedFinite("v0", v0); err != nil {
+		return nil, err
+	}
+	if err := schedCheck("gamma", gamma, gamma > 0 && gamma <= 1, "must be in (0, 1]"); err != nil {
+		return nil, err
+	}
+	if every <= 0 {
+		return nil, fmt.Errorf("%w: every = %d (must be > 0)", ErrInvalid, every)
+	}
+	return schedFunc(func(t int) float64 { return v0 * schedPowInt(gamma, t/every) }), nil
+}
+
+// MultiStep returns v0·γ^k where k is the number of milestones ≤ t; the
+// milestones must be strictly increasing and positive.
+func MultiStep(v0, gamma float64, milestones []int) (Schedule, error) {
+	if err := schedFinite("v0", v0); err != nil {
+		return nil, err
+	}
+	if err := schedCheck("gamma", gamma, gamma > 0 && gamma <= 1, "must be in (0, 1]"); err != nil {
+		return nil, err
+	}
+	ms := append([]int(nil), milestones...)
+	for i, m := range ms {
+		if m <= 0 || (i > 0 && m <= ms[i-1]) {
+			return nil, fmt.Errorf("%w: milestones[%d] = %d (must be positive and increasing)", ErrInvalid, i, m)
+		}
+	}
+	pow := make([]float64, len(ms)+1)
+	for k := range pow {
+		pow[k] = v0 * math.Pow(gamma, float64(k))
+	}
+	return schedFunc(func(t int) float64 {
+		k := 0
+		for k < len(ms) && ms[k] <= t {
+			k++
+		}
+		return pow[k]
+	}), nil
+}
+
+// ExponentialSchedule returns v0·γᵗ.
+func ExponentialSchedule(v0, gamma float64) (Schedule, error) {
+	if err := schedFinite("v0", v0); err != nil {
+		return nil, err
+	}
+	if err := schedCheck("gamma", gamma, gamma > 0 && gamma <= 1, "must be in (0, 1]"); err != nil {
+		return nil, err
+	}
+	lg := math.Log(gamma)
+	return schedFunc(func(t int) float64 { return v0 * math.Exp(float64(t)*lg) }), nil
+}
+
+// Polynomial returns (v0 − vEnd)·(1 − z)^power + vEnd with z = min(t, T)/T;
+// power 1 is linear decay.
+func Polynomial(v0, vEnd float64, total int, power float64) (Schedule, error) {
+	for _, e := range []error{schedFinite("v0", v0), schedFinite("vEnd", vEnd), schedHorizon(total),
+		schedCheck("power", power, power > 0 && !math.IsInf(power, 1), "must be finite and > 0")} {
+		if e != nil {
+			return nil, e
+		}
+	}
+	if power == 1 {
+		return schedFunc(func(t int) float64 { return (v0-vEnd)*(1-schedZ(t, total)) + vEnd }), nil
+	}
+	return schedFunc(func(t int) float64 { return (v0-vEnd)*math.Pow(1-schedZ(t, total), power) + vEnd }), nil
+}
+
+// Cosine returns vMin + (v0 − vMin)·(1 + cos(πz))/2 with z = min(t, T)/T
+// ("SGDR: Stochastic Gradient Descent with Warm Restarts", without restarts;
+// vMin is the floor).
+func Cosine(v0, vMin float64, total int) (Schedule, error) {
+	for _, e := range []error{schedFinite("v0", v0), schedFinite("vMin", vMin), schedHorizon(total)} {
+		if e != nil {
+			return nil, e
+		}
+	}
+	return schedFunc(func(t int) float64 {
+		return vMin + (v0-vMin)*(1+math.Cos(math.Pi*schedZ(t, total)))/2
+	}), nil
+}
+
+// InvSqrt returns v0·√w/√max(t, w): constant for the first w steps, then
+// decaying as 1/√t ("Attention Is All You Need" after its warm-up; wrap it
+// in Warmup for the ramp).
+func InvSqrt(v0 float64, w int) (Schedule, error) {
+	if err := schedFinite("v0", v0); err != nil {
+		return nil, err
+	}
+	if w <= 0 {
+		return nil, fmt.Errorf("%w: w = %d (must be > 0)", ErrInvalid, w)
+	}
+	sw := math.Sqrt(float64(w))
+	return schedFunc(func(t int) float64 { return v0 * sw / math.Sqrt(float64(max(t, w))) }), nil
+}
+
+// REX is the schedule of "REX: Revisiting Budgeted Training with an Improved
+// Schedule":
+//
+//	η(z) = η₀ · (1 − z) / (1/2 + (1 − z)/2),   z = min(t, T)/T
+//
+// so η(0) = η₀ and η(1) = 0; it stays high longer than linear decay.
+func REX(eta0 float64, total int) (Schedule, error) {
+	for _, e := range []error{schedFinite("eta0", eta0), schedHorizon(total)} {
+		if e != nil {
+			return nil, e
+		}
+	}
+	return schedFunc(func(t int) float64 {
+		r := 1 - schedZ(t, total)
+		return eta0 * r / (0.5 + r/2)
+	}), nil
+}
+
+// DecayShape is the shape of WSD's decay phase.
+type DecayShape int
+
+const (
+	// DecayLinear decays linearly to the floor.
+	DecayLinear DecayShape = iota
+	// DecayCosine decays along a half cosine.
+	DecayCosine
+	// DecaySqrt decays as 1 − √x ("1-sqrt", from "Scaling Laws and
+	// Compute-Optimal Training Beyond Fixed Training Durations").
+	DecaySqrt
+)
+
+// WSD is warm-up–stable–decay ("MiniCPM"; "Scaling Laws and Compute-Optimal
+// Training Beyond Fixed Training Durations"): a linear warm-up from 0 to
+// peak over warmup steps, constant peak, then over the last
+// D = ⌈decayFrac·T⌉ steps a decay of the given shape from peak to floor.
+func WSD(peak, floor float64, total, warmup int, decayFrac float64, shape DecayShape) (Schedule, error) {
+	for _, e := range []error{schedFinite("peak", peak), schedFinite("floor", floor), schedHorizon(total),
+		schedCheck("decayFrac", decayFrac, decayFrac >= 0 && decayFrac <= 1, "must be in [0, 1]")} {
+		if e != nil {
+			return nil, e
+		}
+	}
+	d := int(math.Ceil(decayFrac * float64(total)))
+	if warmup < 0 || warmup+d > total {
+		return nil, fmt.Errorf("%w: warm-up %d + decay %d steps exceed T = %d", ErrInvalid, warmup, d, total)
+	}
+	if shape < DecayLinear || shape > DecaySqrt {
+		return nil, fmt.Errorf("%w: decay shape %d", ErrInvalid, shape)
+	}
+	start := total - d
+	return schedFunc(func(t int) float64 {
+		switch {
+		case t < warmup:
+			return peak * float64(t) / float64(warmup)
+		case t < start || d == 0:
+			return peak
+		}
+		x := float64(min(t, total)-start) / float64(d)
+		var f float64
+		switch shape {
+		case DecayLinear:
+			f = 1 - x
+		case DecayCosine:
+			f = (1 + math.Cos(math.Pi*x)) / 2
+		default:
+			f = 1 - math.Sqrt(x)
+		}
+		return floor + (peak-floor)*f
+	}), nil
+}
+
+// OneCycleConfig configures OneCycle; zero fields take PyTorch's
+// OneCycleLR defaults.
+type OneCycleConfig struct {
+	PctStart       float64 // fraction of steps spent rising (0.3)
+	DivFactor      float64 // initial = peak/DivFactor (25)
+	FinalDivFactor float64 // minimum = initial/FinalDivFactor (1e4)
+	Linear         bool    // linear instead of cosine annealing
+	ThreePhase     bool    // rise, fall back to initial, then anneal to minimum
+}
+
+// OneCycle is the one-cycle policy ("Super-Convergence: Very Fast Training
+// of Neural Networks Using Large Learning Rates") as PyTorch's OneCycleLR
+// computes it over total steps: phases end at steps PctStart·T − 1 (peak),
+// [2·PctStart·T − 2 (initial), for three phases] and T − 1 (minimum), with
+// cosine annealing f(a, b, x) = b + (a − b)(1 + cos πx)/2 inside each phase.
+func OneCycle(peak float64, total int, cfg OneCycleConfig) (Schedule, error) {
+	if cfg.PctStart == 0 {
+		cfg.PctStart = 0.3
+	}
+	if cfg.DivFactor == 0 {
+		cfg.DivFactor = 25
+	}
+	if cfg.FinalDivFactor == 0 {
+		cfg.FinalDivFactor = 1e4
+	}
+	for _, e := range []error{schedFinite("peak", peak), schedHorizon(total),
+		schedCheck("PctStart", cfg.PctStart, cfg.PctStart > 0 && cfg.PctStart < 1, "must be in (0, 1)"),
+		schedCheck("DivFactor", cfg.DivFactor, cfg.DivFactor > 0 && !math.IsInf(cfg.DivFactor, 1), "must be finite and > 0"),
+		schedCheck("FinalDivFactor", cfg.FinalDivFactor, cfg.FinalDivFactor > 0 && !math.IsInf(cfg.FinalDivFactor, 1), "must be finite and > 0")} {
+		if e != nil {
+			return nil, e
+		}
+	}
+	initial := peak / cfg.DivFactor
+	minimum := initial / cfg.FinalDivFactor
+	type phase struct {
+		end        float64
+		start, fin float64
+	}
+	var phases []phase
+	if cfg.ThreePhase {
+		phases = []phase{
+			{cfg.PctStart*float64(total) - 1, initial, peak},
+			{2*cfg.PctStart*float64(total) - 2, peak, initial},
+			{float64(total) - 1, initial, minimum},
+		}
+	} else {
+		phases = []phase{
+			{cfg.PctStart*float64(total) - 1, initial, peak},
+			{float64(total) - 1, peak, minimum},
+		}
+	}
+	for i := 1; i < len(phases); i++ {
+		if !(phases[i].end > phases[i-1].end) || phases[0].end <= 0 {
+			return nil, fmt.Errorf("%w: OneCycle with T = %d and PctStart = %v has an empty phase", ErrInvalid, total, cfg.PctStart)
+		}
+	}
+	anneal := func(a, b, x float64) float64 {
+		if cfg.Linear {
+			return (b-a)*x + a
+		}
+		return b + (a-b)*(1+math.Cos(math.Pi*x))/2
+	}
+	return schedFunc(func(t int) float64 {
+		s := float64(min(t, total-1))
+		begin := 0.0
+		for i, p := range phases {
+			if s <= p.end || i == len(phases)-1 {
+				return anneal(p.start, p.fin, (s-begin)/(p.end-begin))
+			}
+			begin = p.end
+		}
+		return minimum
+	}), nil
+}
+
+// Warmup prepends a linear warm-up of w steps to s: for t < w the value is
+// s.At(0)·t/w, and from w on it is s.At(t − w), so s runs unchanged after
+// the warm-up and the two join continuously.
+func Warmup(s Schedule, w int) (Schedule, error) {
+	if s == nil {
+		return nil, fmt.Errorf("%w: nil schedule", ErrInvalid)
+	}
+	if w < 0 {
+		return nil, fmt.Errorf("%w: warm-up %d (must be ≥ 0)", ErrInvalid, w)
+	}
+	return schedFunc(func(t int) float64 {
+		if t < w {
+			return s.At(0) * float64(t) / float64(w)
+		}
+		return s.At(t - w)
+	}), nil
+}
+
+// Floor returns max(lo, s.At(t)).
+func Floor(s Schedule, lo float64) (Schedule, error) {
+	if s == nil {
+		return nil, fmt.Errorf("%w: nil schedule", ErrInvalid)
+	}
+	if err := schedFinite("floor", lo); err != nil {
+		return nil, err
+	}
+	return schedFunc(func(t int) float64 { return math.Max(lo, s.At(t)) }), nil
+}
+
+// Scale returns k·s.At(t).
+func Scale(s Schedule, k float64) (Schedule, error) {
+	if s == nil {
+		return nil, fmt.Errorf("%w: nil schedule", ErrInvalid)
+	}
+	if err := schedFinite("scale", k); err != nil {
+		return nil, err
+	}
+	return schedFunc(func(t int) float64 { return k * s.At(t) }), nil
+}
+
+// Every sets the sampling rate: the value is re-read from s only every k
+// steps, s.At(k·⌊t/k⌋), so it is constant within each block of k steps
+// (k = steps per epoch gives a per-epoch schedule).
+func Every(s Schedule, k int) (Schedule, error) {
+	if s == nil {
+		return nil, fmt.Errorf("%w: nil schedule", ErrInvalid)
+	}
+	if k <= 0 {
+		return nil, fmt.Errorf("%w: sampling period %d (must be > 0)", ErrInvalid, k)
+	}
+	return schedFunc(func(t int) float64 { return s.At(t / k * k) }), nil
+}
+
+// Phase is one segment of Phases.
+type Phase struct {
+	Schedule Schedule
+	Steps    int // length of the phase; the last phase runs on past it
+}
+
+// Phases concatenates schedules: phase i starts at the sum of the earlier
+// phases' Steps and sees its own step count from 0, as in the re-warm and
+// re-decay schedules of "Simple and Scalable Strategies to Continually
+// Pre-train Large Language Models".
+func Phases(phases ...Phase) (Schedule, error) {
+	if len(phases) == 0 {
+		return nil, fmt.Errorf("%w: no phases", ErrInvalid)
+	}
+	starts := make([]int, len(phases))
+	at := 0
+	for i, p := range phases {
+		if p.Schedule == nil || p.Steps <= 0 {
+			return nil, fmt.Errorf("%w: phase %d: schedule %v, %d steps (need a schedule and > 0 steps)", ErrInvalid, i, p.Schedule, p.Steps)
+		}
+		starts[i] = at
+		at += p.Steps
+	}
+	ps := append([]Phase(nil), phases...)
+	return schedFunc(func(t int) float64 {
+		i := len(ps) - 1
+		for i > 0 && t < starts[i] {
+			i--
+		}
+		return ps[i].Schedule.At(t - starts[i])
+	}), nil
+}
+
+// Table returns s.At(0), …, s.At(n−1), for plotting or logging.
+func Table(s Schedule, n int) []float64 {
+	out := make([]float64, max(n, 0))
+	for t := range out {
+		out[t] = s.At(t)
+	}
+	return out
+}
