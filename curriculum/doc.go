@@ -1,4 +1,65 @@
-// Package curriculum holds data samplers for RL post-training: bandits over
-// data distributions (DUMP and its relatives), difficulty filters and skill
-// mixtures.
+// Package curriculum holds data samplers for RL post-training: which data
+// distribution (source, task, difficulty bucket) the next prompts come from.
+//
+// Post-training mixes data from many sources, and how much of each step's
+// budget yields a learning signal depends on what is sampled. A Sampler
+// keeps per-arm statistics of that signal and turns them into sampling
+// probabilities; the probabilities are a deterministic function of the
+// statistics, and drawing takes the caller's *rand.Rand and consumes exactly
+// one Float64 (inverse CDF over the published cumulative probabilities), or
+// none with SampleAt(seed, step, slot), which many data-loader workers can
+// call without sharing an RNG. Arms keep the order they were given.
+// Update(step, feedback) applies one training step atomically and refuses a
+// step it has already applied, so a replay after a crash is safe.
+//
+// # Methods
+//
+// Each preset combines a per-arm estimator, an exploration bonus and a
+// selector:
+//
+//   - DUMP, "DUMP: Automated Distribution-Level Curriculum Learning for
+//     RL-based LLM Post-training" (github.com/ZhentingWang/DUMP): the mean
+//     |advantage| over each arm's last 300 responses (0 before any), plus
+//     c·√(2 ln(N+1)/(nⱼ+1)) with nⱼ the arm's responses so far and
+//     N = max(1, Σ nⱼ), c = 1; probabilities softmax(s/τ), τ = 0.1,
+//     max-shifted; uniform before the first update. The reference also
+//     feeds one signed validation reward per source into the window on each
+//     validation pass: FeedValidation does this when Config.ValidationFeed
+//     is set (off by default). Differences: the reference's checkpoint resume
+//     leaves its sampler's weights frozen (a stale reference after
+//     unpickling) and its arm order follows Python's string hashing; here
+//     Snapshot and Restore carry the windows, counts and last step, arms
+//     keep their given order, and a restored sampler replays bit-identically.
+//   - SEC, "Self-Evolving Curriculum": Q ← (1−α)Q + α·(mean |advantage| of
+//     the arm this step), α = 0.5; arms absent from a step move toward 0, as
+//     the reference does (SECKeepAbsent leaves them); Boltzmann p ∝ exp(Q/τ),
+//     τ = 1 (the paper uses 0.4 for math).
+//   - UCB1, SW-UCB (window of 1,000 steps, ξ = 1) and D-UCB (discount 0.99),
+//     which put all mass on the arm of largest upper confidence bound.
+//   - Exp3 (γ = 0.01), importance-weighted with the probability the arm had
+//     when its data were drawn (Feedback.Prob); rewards are scaled by
+//     RewardScale and clipped to [0, 1], since |advantages| can exceed 1.
+//   - Thompson sampling on Beta posteriors with decay toward the prior
+//     (MoPPS): α ← λα + (1−λ)α₀ + s, β ← λβ + (1−λ)β₀ + (k − s),
+//     α₀ = β₀ = 1, λ = 1. Its probabilities are the exact chances that each
+//     arm's draw is largest, computed by quadrature.
+//   - Config.Epsilon mixes any of them with the uniform distribution,
+//     (1−ε)·p + ε/K.
+//
+// # Concurrency and state
+//
+// A Sampler is safe for concurrent use: Probs, Sample and SampleAt read an
+// immutable probability table swapped atomically by Update, which holds a
+// lock for the whole step. Snapshot and Restore use versioned JSON and
+// refuse a snapshot whose configuration or arm names differ.
+//
+// # Example
+//
+//	s, _ := curriculum.New([]string{"math", "code", "logic"}, curriculum.Config{Method: curriculum.DUMP})
+//	arm := s.Sample(rng) // which source the next prompt comes from
+//	// ... after the step, with each source's GRPO advantages:
+//	err := s.Update(step, []curriculum.Feedback{{Arm: "math", Values: advMath}, {Arm: "code", Values: advCode}})
+//
+// Not yet here: arm pools (drawing prompts within an arm), difficulty filters
+// and pre-rollout prompt selection, and the Skill-it mixture.
 package curriculum

@@ -1,7 +1,9 @@
 // Command quickstart simulates RL post-training and compares three ways of
 // spending the same rollout budget: uniform allocation, the Knapsack RL
 // reference policy, and budgetkit's default (greedy optimum of the
-// Beta-posterior Knapsack value fed by a success-rate tracker).
+// Beta-posterior Knapsack value fed by a success-rate tracker) — the last
+// also with the DUMP curriculum choosing which data source each prompt comes
+// from.
 //
 // A group of rollouts gives a GRPO gradient only when it mixes successes
 // and failures; the table shows how many groups did, at equal budget and
@@ -12,12 +14,14 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"text/tabwriter"
 	"time"
 
 	"github.com/budgetkit/budgetkit/budget"
+	"github.com/budgetkit/budgetkit/curriculum"
 	"github.com/budgetkit/budgetkit/estimate"
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -57,15 +61,30 @@ func main() {
 		name  string
 		cfg   estimate.TrackerConfig
 		alloc allocator
+		dump  bool // choose data sources with the DUMP curriculum
 	}{
-		{"uniform", estimate.TrackerConfig{}, uniform},
-		{"Knapsack RL (reference policy)", estimate.TrackerConfig{Window: 16, MinObservations: 8}, knapsackRL},
-		{"budgetkit default (Beta posterior)", estimate.TrackerConfig{Decay: 0.9}, posteriorGreedy},
+		{"uniform", estimate.TrackerConfig{}, uniform, false},
+		{"Knapsack RL (reference policy)", estimate.TrackerConfig{Window: 16, MinObservations: 8}, knapsackRL, false},
+		{"budgetkit default (Beta posterior)", estimate.TrackerConfig{Decay: 0.9}, posteriorGreedy, false},
+		{"  + DUMP source curriculum", estimate.TrackerConfig{Decay: 0.9}, posteriorGreedy, true},
 	}
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(w, "strategy\tgroups with gradient\trollouts with gradient\trollouts spent\tmean success after %d steps\tallocator time/step\t\n", steps)
 	for _, s := range strategies {
-		res, err := simulate(s.alloc, s.cfg, uniformSource)
+		var src sourcePicker = uniformSource{}
+		if s.dump {
+			names := make([]string, len(sources))
+			for i, so := range sources {
+				names[i] = so.name
+			}
+			d, err := curriculum.New(names, curriculum.Config{Method: curriculum.DUMP})
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "quickstart:", err)
+				os.Exit(1)
+			}
+			src = dumpSource{d}
+		}
+		res, err := simulate(s.alloc, s.cfg, src)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "quickstart:", err)
 			os.Exit(1)
@@ -76,6 +95,13 @@ func main() {
 	w.Flush()
 	fmt.Printf("\n%d prompts from %d sources, batches of %d, budget %d rollouts per batch, seed %d.\n",
 		numPrompts, len(sources), batchSize, batchSize*perPrompt, seed)
+	if len(lastProbs) > 0 {
+		fmt.Printf("DUMP's final source probabilities:")
+		for i, so := range sources {
+			fmt.Printf(" %s %.2f", so.name, lastProbs[i])
+		}
+		fmt.Println()
+	}
 	fmt.Println("A group yields a GRPO gradient only if it mixes successes and failures; \"rollouts with")
 	fmt.Println("gradient\" is the share of all rollouts that sit in such groups (Knapsack RL's effective-gradient ratio).")
 }
@@ -90,7 +116,7 @@ type result struct {
 
 // simulate runs the training loop with one allocator; every strategy sees
 // the same prompts and the same batch draws.
-func simulate(alloc allocator, cfg estimate.TrackerConfig, pickSource func(*rand.Rand) int) (result, error) {
+func simulate(alloc allocator, cfg estimate.TrackerConfig, src sourcePicker) (result, error) {
 	r := rand.New(rand.NewPCG(seed, 1))
 	prompts := make([]*prompt, numPrompts)
 	bySource := make([][]*prompt, len(sources))
@@ -111,7 +137,7 @@ func simulate(alloc allocator, cfg estimate.TrackerConfig, pickSource func(*rand
 	batch := make([]*prompt, batchSize)
 	for step := 0; step < steps; step++ {
 		for j := range batch {
-			pool := bySource[pickSource(batchRand)]
+			pool := bySource[src.Pick(batchRand)]
 			batch[j] = pool[batchRand.IntN(len(pool))]
 		}
 		start := time.Now()
@@ -120,6 +146,7 @@ func simulate(alloc allocator, cfg estimate.TrackerConfig, pickSource func(*rand
 			return result{}, err
 		}
 		res.allocTime += time.Since(start)
+		advantages := make([][]float64, len(sources))
 		for j, pr := range batch {
 			n := counts[j]
 			wins := 0
@@ -128,6 +155,7 @@ func simulate(alloc allocator, cfg estimate.TrackerConfig, pickSource func(*rand
 					wins++
 				}
 			}
+			advantages[pr.source] = append(advantages[pr.source], groupAdvantages(wins, n)...)
 			res.rollouts += n
 			groups++
 			if wins > 0 && wins < n {
@@ -139,6 +167,9 @@ func simulate(alloc allocator, cfg estimate.TrackerConfig, pickSource func(*rand
 				return result{}, err
 			}
 		}
+		if err := src.Update(int64(step), advantages); err != nil {
+			return result{}, err
+		}
 	}
 	for _, pr := range prompts {
 		res.meanSuccess += pr.p / numPrompts
@@ -149,7 +180,57 @@ func simulate(alloc allocator, cfg estimate.TrackerConfig, pickSource func(*rand
 	return res, nil
 }
 
-func uniformSource(r *rand.Rand) int { return r.IntN(len(sources)) }
+// sourcePicker chooses the data source of each batch slot and learns from
+// each step's GRPO advantages.
+type sourcePicker interface {
+	Pick(r *rand.Rand) int
+	Update(step int64, advantages [][]float64) error
+}
+
+type uniformSource struct{}
+
+func (uniformSource) Pick(r *rand.Rand) int           { return r.IntN(len(sources)) }
+func (uniformSource) Update(int64, [][]float64) error { return nil }
+
+// lastProbs keeps DUMP's final probabilities for the summary line.
+var lastProbs []float64
+
+// dumpSource samples sources by DUMP: a UCB over each source's mean
+// |advantage| (the expected learning signal), softmax with τ = 0.1.
+type dumpSource struct{ s *curriculum.Sampler }
+
+func (d dumpSource) Pick(r *rand.Rand) int { return d.s.Sample(r) }
+
+func (d dumpSource) Update(step int64, advantages [][]float64) error {
+	fb := make([]curriculum.Feedback, 0, len(sources))
+	for i, a := range advantages {
+		if len(a) > 0 {
+			fb = append(fb, curriculum.Feedback{Arm: sources[i].name, Values: a})
+		}
+	}
+	err := d.s.Update(step, fb)
+	lastProbs = d.s.Probs()
+	return err
+}
+
+// groupAdvantages returns GRPO's advantages (r − mean)/std of a group with
+// wins successes out of n (all zero when the group is not mixed).
+func groupAdvantages(wins, n int) []float64 {
+	adv := make([]float64, n)
+	if wins == 0 || wins == n {
+		return adv
+	}
+	m := float64(wins) / float64(n)
+	sd := math.Sqrt(m * (1 - m) * float64(n) / float64(n-1))
+	for k := range adv {
+		r := 0.0
+		if k < wins {
+			r = 1
+		}
+		adv[k] = (r - m) / sd
+	}
+	return adv
+}
 
 func uniform(batch []*prompt, _ *estimate.Tracker) ([]int, error) {
 	counts := make([]int, len(batch))
