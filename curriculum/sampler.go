@@ -138,7 +138,7 @@ type samplerState struct {
 	// position once window i is full) and response counts.
 	Windows  [][]float64 `json:"windows,omitempty"`
 	WinStart []int       `json:"win_start,omitempty"`
-	Counts  []float64   `json:"counts,omitempty"`
+	Counts   []float64   `json:"counts,omitempty"`
 	// SEC Q values; Exp3 log-weights; UCB1/D-UCB sums and counts.
 	Q    []float64 `json:"q,omitempty"`
 	Sums []float64 `json:"sums,omitempty"`
