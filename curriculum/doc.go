@@ -60,6 +60,20 @@
 //	// ... after the step, with each source's GRPO advantages:
 //	err := s.Update(step, []curriculum.Feedback{{Arm: "math", Values: advMath}, {Arm: "code", Values: advCode}})
 //
-// Not yet here: arm pools (drawing prompts within an arm), difficulty filters
-// and pre-rollout prompt selection, and the Skill-it mixture.
+// # Prompts within an arm, filters and selection
+//
+// Pool draws prompt ids within an arm, with replacement (DUMP) or from a
+// per-arm shuffled queue refilled on exhaustion (SEC), falling back to the
+// next non-empty arm when one is empty; its snapshot holds only (epoch,
+// cursor) per arm because each permutation derives from (seed, arm, epoch).
+// Band filters rollout groups by pass rate (DAPO's 0 < p̂ < 1 is
+// Band{Low: 0, High: 1, Open: true}); TopKVariance ranks by p(1−p). Select
+// chooses, before any rollout, the prompts whose predicted success is
+// closest to a target (0.5), optionally inside a band ([0.3, 0.7]), as PCL
+// and MoPPS do; estimate.Tracker is a Predictor as it is, and
+// ThompsonPredictor draws predictions from its posteriors. Stack keeps
+// requesting candidate batches until enough pass a filter, with a cap on
+// rounds.
+//
+// Not yet here: the Skill-it mixture and the examples/curriculum program.
 package curriculum
