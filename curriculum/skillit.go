@@ -1,0 +1,183 @@
+package curriculum
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/budgetkit/budgetkit/internal/num"
+)
+
+// SkillItConfig configures a SkillIt mixture. Zero fields mean the defaults
+// of the reference (github.com/HazyResearch/skill-it).
+type SkillItConfig struct {
+	// Graph is the K×K skills graph A: A[i][j] is how much training on skill
+	// i helps skill j. Nil means the identity.
+	Graph [][]float64
+	// Edges, when Graph is nil, builds it as the reference does: 1 on the
+	// diagonal and EdgeWeight (0.5) on each listed edge (i, j).
+	Edges      [][2]int
+	EdgeWeight float64
+	// Eta is the step size η (0.5; the paper uses 0.1–0.8 per task).
+	Eta float64
+	// EtaSchedule, if set, gives η for round t (1-based) and overrides Eta.
+	EtaSchedule func(round int) float64
+	// Window W is how many of the latest evaluation-loss vectors are summed
+	// (3).
+	Window int
+	// Prior is the initial mixture (uniform when nil).
+	Prior []float64
+	// Normalize divides each skill's losses by its first observed loss, so
+	// skills on different loss scales weigh alike.
+	Normalize bool
+}
+
+// SkillIt is the online data-mixing rule of "Skill-it! A Data-Driven Skills
+// Framework for Understanding and Training Language Models":
+//
+//	p ∝ prior ⊙ exp(η · A · Σ_{τ = t−W+1}^{t} L_τ)
+//
+// over the last W evaluation-loss vectors L_τ (one loss per skill). It is
+// computed in log space with log-sum-exp; the reference exponentiates
+// directly without shifting by the maximum and can overflow.
+//
+// SkillIt is not safe for concurrent use.
+type SkillIt struct {
+	cfg    SkillItConfig
+	k      int
+	a      []float64 // row-major K×K
+	logPri []float64
+	hist   [][]float64 // ring of the last W loss vectors
+	next   int
+	rounds int
+	first  []float64
+	sum    []float64
+	logit  []float64
+	probs  []float64
+}
+
+// NewSkillIt returns a mixture over k skills.
+func NewSkillIt(k int, cfg SkillItConfig) (*SkillIt, error) {
+	if k <= 0 {
+		return nil, fmt.Errorf("%w: %d skills (must be > 0)", ErrInvalid, k)
+	}
+	if cfg.Eta == 0 {
+		cfg.Eta = 0.5
+	}
+	if cfg.Window == 0 {
+		cfg.Window = 3
+	}
+	if cfg.EdgeWeight == 0 {
+		cfg.EdgeWeight = 0.5
+	}
+	if !num.IsFinite(cfg.Eta) || cfg.Window < 0 || !num.IsFinite(cfg.EdgeWeight) {
+		return nil, fmt.Errorf("%w: Eta = %v, Window = %d, EdgeWeight = %v", ErrInvalid, cfg.Eta, cfg.Window, cfg.EdgeWeight)
+	}
+	s := &SkillIt{cfg: cfg, k: k, a: make([]float64, k*k), logPri: make([]float64, k),
+		hist: make([][]float64, cfg.Window), sum: make([]float64, k), logit: make([]float64, k), probs: make([]float64, k)}
+	switch {
+	case cfg.Graph != nil:
+		if len(cfg.Graph) != k {
+			return nil, fmt.Errorf("%w: graph has %d rows for %d skills", ErrInvalid, len(cfg.Graph), k)
+		}
+		for i, row := range cfg.Graph {
+			if len(row) != k {
+				return nil, fmt.Errorf("%w: graph row %d has %d entries for %d skills", ErrInvalid, i, len(row), k)
+			}
+			for j, x := range row {
+				if !num.IsFinite(x) {
+					return nil, fmt.Errorf("%w: graph[%d][%d] = %v", ErrInvalid, i, j, x)
+				}
+				s.a[i*k+j] = x
+			}
+		}
+	default:
+		for i := 0; i < k; i++ {
+			s.a[i*k+i] = 1
+		}
+		for _, e := range cfg.Edges {
+			if e[0] < 0 || e[0] >= k || e[1] < 0 || e[1] >= k {
+				return nil, fmt.Errorf("%w: edge %v out of range", ErrInvalid, e)
+			}
+			if e[0] != e[1] {
+				s.a[e[0]*k+e[1]] = cfg.EdgeWeight
+			}
+		}
+	}
+	for i := range s.logPri {
+		if cfg.Prior == nil {
+			continue
+		}
+		if len(cfg.Prior) != k {
+			return nil, fmt.Errorf("%w: prior has %d entries for %d skills", ErrInvalid, len(cfg.Prior), k)
+		}
+		if !(cfg.Prior[i] > 0) || math.IsInf(cfg.Prior[i], 1) {
+			return nil, fmt.Errorf("%w: prior[%d] = %v (must be finite and > 0)", ErrInvalid, i, cfg.Prior[i])
+		}
+		s.logPri[i] = math.Log(cfg.Prior[i])
+	}
+	s.recompute()
+	return s, nil
+}
+
+// Observe adds one evaluation-loss vector (one finite loss per skill) and
+// updates the mixture. On error nothing changes.
+func (s *SkillIt) Observe(losses []float64) error {
+	if len(losses) != s.k {
+		return fmt.Errorf("%w: %d losses for %d skills", ErrInvalid, len(losses), s.k)
+	}
+	for i, l := range losses {
+		if !num.IsFinite(l) || (s.cfg.Normalize && s.first == nil && l <= 0) {
+			return fmt.Errorf("%w: losses[%d] = %v", ErrInvalid, i, l)
+		}
+	}
+	if s.cfg.EtaSchedule != nil {
+		if eta := s.cfg.EtaSchedule(s.rounds + 1); !num.IsFinite(eta) {
+			return fmt.Errorf("%w: EtaSchedule(%d) = %v", ErrInvalid, s.rounds+1, eta)
+		}
+	}
+	if s.cfg.Normalize && s.first == nil {
+		s.first = append([]float64(nil), losses...)
+	}
+	v := append([]float64(nil), losses...)
+	if s.cfg.Normalize {
+		for i := range v {
+			v[i] /= s.first[i]
+		}
+	}
+	if s.cfg.Window > 0 {
+		s.hist[s.next] = v
+		s.next = (s.next + 1) % s.cfg.Window
+	}
+	s.rounds++
+	s.recompute()
+	return nil
+}
+
+func (s *SkillIt) recompute() {
+	k := s.k
+	clear(s.sum)
+	for _, v := range s.hist {
+		for i, x := range v {
+			s.sum[i] += x
+		}
+	}
+	eta := s.cfg.Eta
+	if s.cfg.EtaSchedule != nil && s.rounds > 0 {
+		eta = s.cfg.EtaSchedule(s.rounds)
+	}
+	for i := 0; i < k; i++ {
+		row := s.a[i*k : (i+1)*k]
+		var dot float64
+		for j, x := range row {
+			dot += x * s.sum[j]
+		}
+		s.logit[i] = s.logPri[i] + eta*dot
+	}
+	num.Softmax(s.probs, s.logit, 1)
+}
+
+// Probs returns the current mixture over skills.
+func (s *SkillIt) Probs() []float64 { return append([]float64(nil), s.probs...) }
+
+// ProbsInto writes the mixture into dst (length K) without allocating.
+func (s *SkillIt) ProbsInto(dst []float64) { copy(dst, s.probs) }

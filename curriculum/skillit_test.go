@@ -1,0 +1,79 @@
+package curriculum
+
+import (
+	"errors"
+	"math"
+	"testing"
+)
+
+func TestSkillItClosedForm(t *testing.T) {
+	s, err := NewSkillIt(3, SkillItConfig{Edges: [][2]int{{0, 1}}, Eta: 0.2, Prior: []float64{1, 1, 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	losses := [][]float64{{1, 2, 3}, {1, 1, 1}, {2, 0, 1}, {0.5, 0.5, 0.5}}
+	for _, l := range losses {
+		if err := s.Observe(l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Window 3: the last three vectors sum to (3.5, 1.5, 2.5). A = I plus
+	// A[0][1] = 0.5: (A·ΣL) = (3.5 + 0.75, 1.5, 2.5) = (4.25, 1.5, 2.5).
+	w := []float64{1 * math.Exp(0.2*4.25), 1 * math.Exp(0.2*1.5), 2 * math.Exp(0.2*2.5)}
+	z := w[0] + w[1] + w[2]
+	p := s.Probs()
+	for i := range w {
+		if math.Abs(p[i]-w[i]/z) > 1e-14 {
+			t.Fatalf("probs %v, want %v", p, []float64{w[0] / z, w[1] / z, w[2] / z})
+		}
+	}
+	// Large losses do not overflow (the reference's exp would).
+	big, _ := NewSkillIt(2, SkillItConfig{Eta: 0.8})
+	_ = big.Observe([]float64{1e4, 1e4 - 1})
+	if p := big.Probs(); math.IsNaN(p[0]) || math.Abs(p[0]+p[1]-1) > 1e-12 || p[0] <= p[1] {
+		t.Fatalf("overflow case: %v", p)
+	}
+	// Normalisation divides by the first losses; an η schedule overrides η.
+	n, _ := NewSkillIt(2, SkillItConfig{Normalize: true, EtaSchedule: func(int) float64 { return 0 }})
+	_ = n.Observe([]float64{10, 1})
+	if p := n.Probs(); p[0] != 0.5 {
+		t.Fatalf("η = 0 must keep the prior: %v", p)
+	}
+	for _, c := range []struct {
+		k   int
+		cfg SkillItConfig
+	}{{0, SkillItConfig{}}, {2, SkillItConfig{Edges: [][2]int{{0, 5}}}}, {2, SkillItConfig{Prior: []float64{1}}},
+		{2, SkillItConfig{Graph: [][]float64{{1}}}}, {2, SkillItConfig{Eta: math.NaN()}}} {
+		if _, err := NewSkillIt(c.k, c.cfg); !errors.Is(err, ErrInvalid) {
+			t.Errorf("NewSkillIt(%d, %+v) = %v", c.k, c.cfg, err)
+		}
+	}
+	before := s.Probs()
+	if err := s.Observe([]float64{1, math.NaN(), 1}); !errors.Is(err, ErrInvalid) {
+		t.Fatal("NaN loss accepted")
+	}
+	if after := s.Probs(); after[0] != before[0] {
+		t.Fatal("failed Observe changed the mixture")
+	}
+}
+
+var skillSink []float64
+
+func BenchmarkSkillIt60(b *testing.B) {
+	var edges [][2]int
+	for i := 0; i < 60; i++ {
+		edges = append(edges, [2]int{i, (i + 1) % 60}, [2]int{i, (i + 7) % 60})
+	}
+	s, _ := NewSkillIt(60, SkillItConfig{Edges: edges})
+	losses := make([]float64, 60)
+	for i := range losses {
+		losses[i] = 1 + float64(i%9)/10
+	}
+	dst := make([]float64, 60)
+	b.ReportAllocs()
+	for b.Loop() {
+		s.recompute()
+		s.ProbsInto(dst)
+	}
+	skillSink = dst
+}
