@@ -75,5 +75,14 @@
 // requesting candidate batches until enough pass a filter, with a cap on
 // rounds.
 //
-// Not yet here: the Skill-it mixture and the examples/curriculum program.
+// # Skill mixtures
+//
+// SkillIt is the online mixture of "Skill-it! A Data-Driven Skills Framework
+// for Understanding and Training Language Models": p ∝ prior ⊙
+// exp(η·A·ΣL) over the last W = 3 evaluation-loss vectors, A the skills graph
+// (1 on the diagonal, 0.5 on each edge, as the reference builds it), computed
+// with log-sum-exp (the reference does not shift by the maximum and can
+// overflow). Options: an η schedule and loss normalisation by the first
+// losses. The reference's dynamic re-weighting of graph edges during
+// training is not implemented.
 package curriculum
