@@ -292,3 +292,40 @@ func BenchmarkScheduleAt(b *testing.B) {
 		}
 	})
 }
+
+// FuzzSchedules builds every schedule from arbitrary numbers: construction
+// either fails with ErrInvalid or gives a schedule whose values are never
+// NaN, at any step.
+func FuzzSchedules(f *testing.F) {
+	f.Add(1.0, 0.1, 0.5, 100, 10, -5)
+	f.Fuzz(func(t *testing.T, a, b, c float64, total, k, step int) {
+		build := []func() (Schedule, error){
+			func() (Schedule, error) { return ConstantSchedule(a) },
+			func() (Schedule, error) { return StepDecay(a, c, k) },
+			func() (Schedule, error) { return MultiStep(a, c, []int{k, total}) },
+			func() (Schedule, error) { return ExponentialSchedule(a, c) },
+			func() (Schedule, error) { return Polynomial(a, b, total, c) },
+			func() (Schedule, error) { return Cosine(a, b, total) },
+			func() (Schedule, error) { return InvSqrt(a, k) },
+			func() (Schedule, error) { return REX(a, total) },
+			func() (Schedule, error) { return WSD(a, b, total, k, c, DecayShape(k&3)) },
+			func() (Schedule, error) { return OneCycle(a, total, OneCycleConfig{PctStart: c, DivFactor: b}) },
+		}
+		for i, f := range build {
+			s, err := f()
+			if err != nil {
+				if !errors.Is(err, ErrInvalid) {
+					t.Fatalf("schedule %d: error %v does not wrap ErrInvalid", i, err)
+				}
+				continue
+			}
+			for _, st := range []int{step, 0, total, k} {
+				if v := s.At(st); math.IsNaN(v) {
+					t.Fatalf("schedule %d At(%d) = NaN", i, st)
+				}
+			}
+		}
+		e := ExpDecay{B0: k, Gamma: c, T: total, Min: 1}
+		_ = e.At(step)
+	})
+}

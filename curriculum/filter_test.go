@@ -163,3 +163,22 @@ func TestPool(t *testing.T) {
 		t.Fatal("arm 9 accepted")
 	}
 }
+
+func FuzzPoolRestore(f *testing.F) {
+	items := [][]string{{"a", "b", "c"}, {"d"}}
+	p, _ := curriculum.NewPool(items, curriculum.Shuffled, 3)
+	_, _, _ = p.Draw(0, nil)
+	data, _ := p.Snapshot()
+	f.Add(data)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, _ := curriculum.NewPool(items, curriculum.Shuffled, 3)
+		if err := p.Restore(data); err != nil {
+			return
+		}
+		for i := 0; i < 8; i++ {
+			if _, _, err := p.Draw(i%2, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}

@@ -114,30 +114,38 @@ func TestSECAbsentArmHalves(t *testing.T) {
 	}
 }
 
-// TestGRPOIdentity checks the signal DUMP averages: for a binary-reward group
-// of size n with success rate p, E|A| = 2√(p(1−p))·√((n−1)/n) when
-// advantages are normalised by the group's standard deviation (population
-// SD, groups of all-equal rewards contributing 0) — computed here by exact
-// enumeration of the binomial outcomes.
+// TestGRPOIdentity checks the signal DUMP averages: in a binary-reward
+// group of size n with k successes (p = k/n), GRPO's advantages
+// (r − mean)/std (sample std) have mean absolute value
+// 2·√(p(1−p))·√((n−1)/n); 0.968 at n = 16, k = 8.
 func TestGRPOIdentity(t *testing.T) {
-	n, p := 16, 0.5
-	var e float64
-	for k := 0; k <= n; k++ {
-		prob := math.Exp(curLogChoose(n, k) + float64(k)*math.Log(p) + float64(n-k)*math.Log(1-p))
-		if k == 0 || k == n {
-			continue
+	for _, n := range []int{2, 5, 8, 16, 64} {
+		for k := 1; k < n; k++ {
+			rewards := make([]float64, n)
+			for i := 0; i < k; i++ {
+				rewards[i] = 1
+			}
+			var mean, ss float64
+			for _, r := range rewards {
+				mean += r / float64(n)
+			}
+			for _, r := range rewards {
+				ss += (r - mean) * (r - mean)
+			}
+			sd := math.Sqrt(ss / float64(n-1))
+			var absA float64
+			for _, r := range rewards {
+				absA += math.Abs(r-mean) / sd / float64(n)
+			}
+			p := float64(k) / float64(n)
+			want := 2 * math.Sqrt(p*(1-p)) * math.Sqrt(float64(n-1)/float64(n))
+			if math.Abs(absA-want) > 1e-12 {
+				t.Fatalf("n=%d k=%d: mean |A| = %v, identity %v", n, k, absA, want)
+			}
+			if n == 16 && k == 8 && math.Abs(want-0.968) > 5e-4 {
+				t.Fatalf("n = 16, k = 8: %v, want 0.968", want)
+			}
 		}
-		m := float64(k) / float64(n)
-		sd := math.Sqrt(m * (1 - m) * float64(n) / float64(n-1)) // sample SD, as GRPO normalises
-		// Mean |A| over the group: k successes at (1−m)/sd, n−k at m/sd.
-		e += prob * (float64(k)*(1-m) + float64(n-k)*m) / sd / float64(n)
-	}
-	want := 2 * math.Sqrt(p*(1-p)) * math.Sqrt(float64(n-1)/float64(n))
-	if math.Abs(e-want) > 0.05 {
-		t.Fatalf("E|A| = %v, identity %v", e, want)
-	}
-	if math.Abs(want-0.968) > 1e-3 {
-		t.Fatalf("identity at n = 16: %v, want 0.968", want)
 	}
 }
 

@@ -135,6 +135,8 @@ func (s *SkillIt) Observe(losses []float64) error {
 			return fmt.Errorf("%w: EtaSchedule(%d) = %v", ErrInvalid, s.rounds+1, eta)
 		}
 	}
+	oldFirst, oldNext, oldRounds := s.first, s.next, s.rounds
+	var oldSlot []float64
 	if s.cfg.Normalize && s.first == nil {
 		s.first = append([]float64(nil), losses...)
 	}
@@ -145,11 +147,21 @@ func (s *SkillIt) Observe(losses []float64) error {
 		}
 	}
 	if s.cfg.Window > 0 {
+		oldSlot = s.hist[s.next]
 		s.hist[s.next] = v
 		s.next = (s.next + 1) % s.cfg.Window
 	}
 	s.rounds++
 	s.recompute()
+	if _, ok := num.AllFinite(s.logit); !ok {
+		// η·A·ΣL overflowed: undo, so a failed Observe changes nothing.
+		s.first, s.next, s.rounds = oldFirst, oldNext, oldRounds
+		if s.cfg.Window > 0 {
+			s.hist[s.next] = oldSlot
+		}
+		s.recompute()
+		return fmt.Errorf("%w: the exponent η·A·ΣL overflows with these losses", ErrInvalid)
+	}
 	return nil
 }
 

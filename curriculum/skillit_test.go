@@ -77,3 +77,35 @@ func BenchmarkSkillIt60(b *testing.B) {
 	}
 	skillSink = dst
 }
+
+func FuzzSkillItObserve(f *testing.F) {
+	f.Add(1.0, 2.0, 3.0, 0.5)
+	f.Fuzz(func(t *testing.T, a, b, c, eta float64) {
+		s, err := NewSkillIt(3, SkillItConfig{Eta: eta, Edges: [][2]int{{0, 1}}})
+		if err != nil {
+			return
+		}
+		_ = s.Observe([]float64{a, b, c})
+		var sum float64
+		for _, p := range s.Probs() {
+			if math.IsNaN(p) || p < 0 {
+				t.Fatalf("probs %v", s.Probs())
+			}
+			sum += p
+		}
+		if math.Abs(sum-1) > 1e-9 {
+			t.Fatalf("probs sum to %v", sum)
+		}
+	})
+}
+
+func TestSkillItOverflowRefused(t *testing.T) {
+	s, _ := NewSkillIt(2, SkillItConfig{Eta: 1e300})
+	before := s.Probs()
+	if err := s.Observe([]float64{1e300, 1}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("overflow accepted: %v", err)
+	}
+	if after := s.Probs(); after[0] != before[0] || math.IsNaN(after[0]) {
+		t.Fatalf("probs after a refused Observe: %v", after)
+	}
+}
