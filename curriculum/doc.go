@@ -82,7 +82,7 @@
 // exp(η·A·ΣL) over the last W = 3 evaluation-loss vectors, A the skills graph
 // (1 on the diagonal, 0.5 on each edge, as the reference builds it), computed
 // with log-sum-exp (the reference does not shift by the maximum and can
-// overflow). Options: an η schedule and loss normalisation by the first
-// losses. The reference's dynamic re-weighting of graph edges during
-// training is not implemented.
+// overflow). Options mirror the reference's: an η schedule (the reference's
+// η/(ΣL_t/ΣL_first), or the caller's), loss normalisation by the first
+// losses, and dynamic λ (off-diagonal edges halved after every update).
 package curriculum

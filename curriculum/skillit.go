@@ -21,6 +21,13 @@ type SkillItConfig struct {
 	Eta float64
 	// EtaSchedule, if set, gives η for round t (1-based) and overrides Eta.
 	EtaSchedule func(round int) float64
+	// EtaByLoss is the reference's eta_schedule: η_t = η / (ΣL_t / ΣL_first),
+	// so η grows as the evaluation loss falls. Ignored with EtaSchedule.
+	EtaByLoss bool
+	// DynamicLambda is the reference's dynamic_lambda: after every update
+	// the off-diagonal entries of the graph are halved, so the mixture
+	// relies less on cross-skill transfer as training goes on.
+	DynamicLambda bool
 	// Window W is how many of the latest evaluation-loss vectors are summed
 	// (3).
 	Window int
@@ -31,7 +38,7 @@ type SkillItConfig struct {
 	Normalize bool
 }
 
-// SkillIt is the online data-mixing rule of "Skill-it! A Data-Driven Skills
+// SkillIt is the online data-mixing rule (MWTrainer in the reference) of "Skill-it! A Data-Driven Skills
 // Framework for Understanding and Training Language Models":
 //
 //	p ∝ prior ⊙ exp(η · A · Σ_{τ = t−W+1}^{t} L_τ)
@@ -50,6 +57,7 @@ type SkillIt struct {
 	next   int
 	rounds int
 	first  []float64
+	last   []float64
 	sum    []float64
 	logit  []float64
 	probs  []float64
@@ -135,11 +143,12 @@ func (s *SkillIt) Observe(losses []float64) error {
 			return fmt.Errorf("%w: EtaSchedule(%d) = %v", ErrInvalid, s.rounds+1, eta)
 		}
 	}
-	oldFirst, oldNext, oldRounds := s.first, s.next, s.rounds
+	oldFirst, oldLast, oldNext, oldRounds := s.first, s.last, s.next, s.rounds
 	var oldSlot []float64
-	if s.cfg.Normalize && s.first == nil {
+	if (s.cfg.Normalize || s.cfg.EtaByLoss) && s.first == nil {
 		s.first = append([]float64(nil), losses...)
 	}
+	s.last = append([]float64(nil), losses...)
 	v := append([]float64(nil), losses...)
 	if s.cfg.Normalize {
 		for i := range v {
@@ -155,12 +164,21 @@ func (s *SkillIt) Observe(losses []float64) error {
 	s.recompute()
 	if _, ok := num.AllFinite(s.logit); !ok {
 		// η·A·ΣL overflowed: undo, so a failed Observe changes nothing.
-		s.first, s.next, s.rounds = oldFirst, oldNext, oldRounds
+		s.first, s.last, s.next, s.rounds = oldFirst, oldLast, oldNext, oldRounds
 		if s.cfg.Window > 0 {
 			s.hist[s.next] = oldSlot
 		}
 		s.recompute()
 		return fmt.Errorf("%w: the exponent η·A·ΣL overflows with these losses", ErrInvalid)
+	}
+	if s.cfg.DynamicLambda {
+		for i := 0; i < s.k; i++ {
+			for j := 0; j < s.k; j++ {
+				if i != j && s.a[i*s.k+j] > 0 {
+					s.a[i*s.k+j] /= 2
+				}
+			}
+		}
 	}
 	return nil
 }
@@ -174,8 +192,18 @@ func (s *SkillIt) recompute() {
 		}
 	}
 	eta := s.cfg.Eta
-	if s.cfg.EtaSchedule != nil && s.rounds > 0 {
+	switch {
+	case s.cfg.EtaSchedule != nil && s.rounds > 0:
 		eta = s.cfg.EtaSchedule(s.rounds)
+	case s.cfg.EtaByLoss && s.rounds > 0:
+		var cur, first float64
+		for i := range s.last {
+			cur += s.last[i]
+			first += s.first[i]
+		}
+		if cur > 0 && first > 0 {
+			eta = s.cfg.Eta / (cur / first)
+		}
 	}
 	for i := 0; i < k; i++ {
 		row := s.a[i*k : (i+1)*k]

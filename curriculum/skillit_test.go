@@ -109,3 +109,30 @@ func TestSkillItOverflowRefused(t *testing.T) {
 		t.Fatalf("probs after a refused Observe: %v", after)
 	}
 }
+
+func TestSkillItReferenceOptions(t *testing.T) {
+	// dynamic_lambda halves the off-diagonal entries after every update;
+	// the update itself uses the graph as it was.
+	s, _ := NewSkillIt(2, SkillItConfig{Edges: [][2]int{{0, 1}}, Eta: 1, Window: 1, DynamicLambda: true})
+	_ = s.Observe([]float64{0, 1})
+	// Round 1 uses A[0][1] = 0.5: logits (0.5, 1).
+	want := math.Exp(0.5) / (math.Exp(0.5) + math.Exp(1))
+	if p := s.Probs(); math.Abs(p[0]-want) > 1e-14 {
+		t.Fatalf("round 1: %v, want %v", p[0], want)
+	}
+	_ = s.Observe([]float64{0, 1})
+	// Round 2 uses A[0][1] = 0.25: logits (0.25, 1).
+	want = math.Exp(0.25) / (math.Exp(0.25) + math.Exp(1))
+	if p := s.Probs(); math.Abs(p[0]-want) > 1e-14 {
+		t.Fatalf("round 2: %v, want %v", p[0], want)
+	}
+	// eta_schedule: η_t = η / (ΣL_t / ΣL_first); losses halve, η doubles.
+	e, _ := NewSkillIt(2, SkillItConfig{Eta: 0.1, Window: 1, EtaByLoss: true})
+	_ = e.Observe([]float64{2, 2})
+	_ = e.Observe([]float64{1, 0})
+	// η = 0.1 / (1/4) = 0.4; logits (0.4, 0).
+	want = math.Exp(0.4) / (math.Exp(0.4) + 1)
+	if p := e.Probs(); math.Abs(p[0]-want) > 1e-14 {
+		t.Fatalf("η by loss: %v, want %v", p[0], want)
+	}
+}
