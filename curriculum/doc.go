@@ -46,6 +46,9 @@
 //   - Config.Epsilon mixes any of them with the uniform distribution,
 //     (1−ε)·p + ε/K.
 //
+// BinaryAdvantages gives GRPO's advantages for a binary-reward group, the
+// values DUMP and SEC feed on.
+//
 // # Concurrency and state
 //
 // A Sampler is safe for concurrent use: Probs, Sample and SampleAt read an

@@ -468,21 +468,8 @@ func (s *Sampler) publish() {
 		num.Softmax(p, score, s.cfg.Temperature)
 	case SEC:
 		num.Softmax(p, st.Q, s.cfg.Temperature)
-	case UCB1:
-		var total float64
-		for _, n := range st.Counts {
-			total += n
-		}
-		score := make([]float64, k)
-		for i := range score {
-			if st.Counts[i] == 0 {
-				score[i] = math.Inf(1)
-				continue
-			}
-			score[i] = st.Sums[i]/st.Counts[i] + s.cfg.C*math.Sqrt(2*math.Log(math.Max(total, 1))/st.Counts[i])
-		}
-		samplerArgmax(p, score)
-	case DUCB:
+	case UCB1, DUCB:
+		// UCB1 on all-time counts, D-UCB on discounted ones: the same index.
 		var total float64
 		for _, n := range st.Counts {
 			total += n

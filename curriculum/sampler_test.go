@@ -125,6 +125,7 @@ func TestGRPOIdentity(t *testing.T) {
 			for i := 0; i < k; i++ {
 				rewards[i] = 1
 			}
+			adv := BinaryAdvantages(k, n)
 			var mean, ss float64
 			for _, r := range rewards {
 				mean += r / float64(n)
@@ -134,8 +135,12 @@ func TestGRPOIdentity(t *testing.T) {
 			}
 			sd := math.Sqrt(ss / float64(n-1))
 			var absA float64
-			for _, r := range rewards {
-				absA += math.Abs(r-mean) / sd / float64(n)
+			for i, r := range rewards {
+				a := (r - mean) / sd
+				if math.Abs(adv[i]-a) > 1e-12 {
+					t.Fatalf("BinaryAdvantages(%d, %d)[%d] = %v, want %v", k, n, i, adv[i], a)
+				}
+				absA += math.Abs(a) / float64(n)
 			}
 			p := float64(k) / float64(n)
 			want := 2 * math.Sqrt(p*(1-p)) * math.Sqrt(float64(n-1)/float64(n))

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"image/color"
 	"log"
-	"math"
 	"math/rand/v2"
 	"path/filepath"
 
@@ -106,7 +105,7 @@ func run(s *curriculum.Sampler, cfg *curriculum.Config) ([][]float64, float64) {
 				}
 				values[src] = append(values[src], v)
 			} else {
-				values[src] = append(values[src], advantages(wins, rollouts)...)
+				values[src] = append(values[src], curriculum.BinaryAdvantages(wins, rollouts)...)
 			}
 		}
 		if s == nil {
@@ -125,24 +124,6 @@ func run(s *curriculum.Sampler, cfg *curriculum.Config) ([][]float64, float64) {
 		history = append(history, s.Probs())
 	}
 	return history, float64(mixed) / float64(groups)
-}
-
-// advantages are GRPO's (r − mean)/std for a group with wins of n.
-func advantages(wins, n int) []float64 {
-	a := make([]float64, n)
-	if wins == 0 || wins == n {
-		return a
-	}
-	m := float64(wins) / float64(n)
-	sd := math.Sqrt(m * (1 - m) * float64(n) / float64(n-1))
-	for k := range a {
-		r := 0.0
-		if k < wins {
-			r = 1
-		}
-		a[k] = (r - m) / sd
-	}
-	return a
 }
 
 func fmtP(p []float64) string {

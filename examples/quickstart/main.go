@@ -14,7 +14,6 @@ package main
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"os"
 	"text/tabwriter"
@@ -155,7 +154,7 @@ func simulate(alloc allocator, cfg estimate.TrackerConfig, src sourcePicker) (re
 					wins++
 				}
 			}
-			advantages[pr.source] = append(advantages[pr.source], groupAdvantages(wins, n)...)
+			advantages[pr.source] = append(advantages[pr.source], curriculum.BinaryAdvantages(wins, n)...)
 			res.rollouts += n
 			groups++
 			if wins > 0 && wins < n {
@@ -211,25 +210,6 @@ func (d dumpSource) Update(step int64, advantages [][]float64) error {
 	err := d.s.Update(step, fb)
 	lastProbs = d.s.Probs()
 	return err
-}
-
-// groupAdvantages returns GRPO's advantages (r − mean)/std of a group with
-// wins successes out of n (all zero when the group is not mixed).
-func groupAdvantages(wins, n int) []float64 {
-	adv := make([]float64, n)
-	if wins == 0 || wins == n {
-		return adv
-	}
-	m := float64(wins) / float64(n)
-	sd := math.Sqrt(m * (1 - m) * float64(n) / float64(n-1))
-	for k := range adv {
-		r := 0.0
-		if k < wins {
-			r = 1
-		}
-		adv[k] = (r - m) / sd
-	}
-	return adv
 }
 
 func uniform(batch []*prompt, _ *estimate.Tracker) ([]int, error) {
