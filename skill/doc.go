@@ -29,9 +29,13 @@
 //   - Measure and Diff size a change (lines and characters added and
 //     removed, tokens through a caller's tokenizer) and render a unified
 //     diff (github.com/aymanbagabas/go-udiff).
+//   - Schedule is the textual learning rate, the number of edits a step may
+//     make: cosine from 4 to 2 by default (also linear and constant),
+//     max(Min, round(Min + (Max−Min)(1 + cos πt)/2)) with t = (step+1)/Steps
+//     and Python's half-to-even rounding, as the reference computes it.
 //
-// Not yet here: the textual learning-rate budget and its schedule, the
-// validation gate, the rejected-edit buffer, the slow and meta updates, the
+// Not yet here: budgets on lines, characters and document length, the
+// selectors that trim over-budget proposals, the validation gate, the rejected-edit buffer, the slow and meta updates, the
 // Optimizer loop with its ask/tell form, hard budgets, audit trail and
 // checkpoints, and the examples.
 package skill
