@@ -34,8 +34,14 @@
 //     max(Min, round(Min + (Max−Min)(1 + cos πt)/2)) with t = (step+1)/Steps
 //     and Python's half-to-even rounding, as the reference computes it.
 //
-// Not yet here: budgets on lines, characters and document length, the
-// selectors that trim over-budget proposals, the validation gate, the rejected-edit buffer, the slow and meta updates, the
+//   - Budget gives every step Limits on edits (the schedule above by
+//     default), lines, characters and document length, each following its
+//     own schedule; Within checks a change against them (ErrOverBudget names
+//     the limit), and a Selector trims an over-budget proposal: FirstK (the
+//     reference's fallback), Ranked (a caller's or the optimizer model's
+//     ranking) or Greedy (greedy within size).
+//
+// Not yet here: the validation gate, the rejected-edit buffer, the slow and meta updates, the
 // Optimizer loop with its ask/tell form, hard budgets, audit trail and
 // checkpoints, and the examples.
 package skill
