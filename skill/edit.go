@@ -94,6 +94,14 @@ func resolve(doc Document, edits []Edit) ([]change, []error) {
 	var changes []change
 	var errs []error
 	fail := func(e *EditError) { errs = append(errs, e) }
+	targets := make([]string, len(edits))
+	for i, e := range edits {
+		switch e.Op {
+		case OpInsertAfter, OpInsertBefore, OpReplace, OpDelete:
+			targets[i] = e.Target
+		}
+	}
+	found := matchAll(text, targets)
 	for i, e := range edits {
 		switch e.Op {
 		case OpAppend, OpInsertAfter, OpInsertBefore, OpAppendSection, OpReplace, OpDelete:
@@ -114,34 +122,34 @@ func resolve(doc Document, edits []Edit) ([]change, []error) {
 			c.start, c.end = len(text), len(text)
 			c.text = joinAfter(text, e.Content)
 		case OpAppendSection:
-			var found []Section
+			var secs []Section
 			for _, s := range doc.Sections() {
 				if s.Title == strings.TrimSpace(strings.TrimLeft(e.Target, "# ")) {
-					found = append(found, s)
+					secs = append(secs, s)
 				}
 			}
-			if len(found) != 1 {
-				if len(found) == 0 {
+			if len(secs) != 1 {
+				if len(secs) == 0 {
 					fail(&EditError{Index: i, Err: ErrAnchorMissing, Hint: nearestLine(text, e.Target)})
 				} else {
 					var lines []int
-					for _, s := range found {
+					for _, s := range secs {
 						lines = append(lines, lineOf(text, s.Span.Start))
 					}
 					fail(&EditError{Index: i, Err: ErrAnchorAmbiguous, Lines: lines})
 				}
 				continue
 			}
-			c.start, c.end = found[0].Span.End, found[0].Span.End
+			c.start, c.end = secs[0].Span.End, secs[0].Span.End
 			c.text = joinAfter(text[:c.start], e.Content)
 		default:
-			at, lines := occurrences(text, e.Target)
-			if len(lines) == 0 {
+			at := found[i].first
+			if found[i].count == 0 {
 				fail(&EditError{Index: i, Err: ErrAnchorMissing, Hint: nearestLine(text, e.Target)})
 				continue
 			}
-			if len(lines) > 1 {
-				fail(&EditError{Index: i, Err: ErrAnchorAmbiguous, Lines: lines})
+			if found[i].count > 1 {
+				fail(&EditError{Index: i, Err: ErrAnchorAmbiguous, Lines: matchLines(text, e.Target)})
 				continue
 			}
 			switch e.Op {
@@ -204,28 +212,6 @@ func joinAfter(text, content string) string {
 		return content
 	}
 	return "\n" + content
-}
-
-// occurrences returns the byte offset of the first occurrence of target and
-// the 1-based line of every occurrence (overlapping occurrences included);
-// lines are counted only when there is more than one occurrence.
-func occurrences(text, target string) (first int, lines []int) {
-	first = strings.Index(text, target)
-	if first < 0 {
-		return -1, nil
-	}
-	second := strings.Index(text[first+1:], target)
-	if second < 0 {
-		return first, []int{0} // unique: the line is not needed
-	}
-	for at := 0; ; {
-		i := strings.Index(text[at:], target)
-		if i < 0 {
-			return first, lines
-		}
-		lines = append(lines, lineOf(text, at+i))
-		at += i + 1
-	}
 }
 
 func lineOf(text string, off int) int { return strings.Count(text[:off], "\n") + 1 }
