@@ -12,18 +12,21 @@ var ErrOverBudget = errors.New("skill: change exceeds the step's budget")
 
 // Limits bounds one step's change. A negative field means no limit.
 type Limits struct {
-	Edits  int // number of edits (the reference's textual learning rate)
-	Lines  int // lines added plus removed
-	Chars  int // characters added plus removed
-	Length int // characters of the resulting document
+	Edits  int `json:"edits"`  // number of edits (the reference's textual learning rate)
+	Lines  int `json:"lines"`  // lines added plus removed
+	Chars  int `json:"chars"`  // characters added plus removed
+	Length int `json:"length"` // characters of the resulting document
 }
 
 // Budget gives each limit as a schedule over global steps. A nil schedule
 // means no limit, except Edits, whose nil means the reference's cosine from
 // 4 to 2 over Steps.
 type Budget struct {
-	Steps                       int
-	Edits, Lines, Chars, Length *Schedule
+	Steps  int       `json:"steps,omitempty"`
+	Edits  *Schedule `json:"edits,omitempty"`
+	Lines  *Schedule `json:"lines,omitempty"`
+	Chars  *Schedule `json:"chars,omitempty"`
+	Length *Schedule `json:"length,omitempty"`
 }
 
 // At returns the limits of a global step.

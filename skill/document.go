@@ -119,3 +119,21 @@ func (d Document) Sections() []Section {
 	}
 	return secs
 }
+
+// MarshalText implements encoding.TextMarshaler: a document is its text.
+func (d Document) MarshalText() ([]byte, error) { return []byte(d.text), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler, validating the text as
+// NewDocument does; empty text gives the zero Document.
+func (d *Document) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*d = Document{}
+		return nil
+	}
+	doc, err := NewDocument(string(b))
+	if err != nil {
+		return err
+	}
+	*d = doc
+	return nil
+}

@@ -1,6 +1,9 @@
 package skill
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // ErrInvalid reports an argument, configuration field or input value that is
 // out of its domain: NaN or ±Inf where a finite number is required, a negative
@@ -13,3 +16,5 @@ var ErrInvalid = errors.New("skill: invalid argument")
 // snapshot taken from an object of another kind, version or configuration.
 // A failed restore leaves the receiver unchanged.
 var ErrSnapshot = errors.New("skill: cannot restore snapshot")
+
+var errGuidanceMarkers = fmt.Errorf("%w: slow-update guidance contains protected-region markers", ErrInvalid)

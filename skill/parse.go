@@ -11,6 +11,9 @@ import (
 type Proposal struct {
 	Reasoning string `json:"reasoning,omitempty"`
 	Edits     []Edit `json:"edits"`
+	// Cost is what producing the proposal cost (the caller sets it; it is
+	// counted against Config.MaxCost and never parsed from a reply).
+	Cost float64 `json:"-"`
 }
 
 // ParseProposal parses an optimizer model's reply. It accepts the

@@ -29,9 +29,10 @@ const (
 // steps from 4 to 2 give [4 4 3 3 3 2 2 2]. Zero Max and Min mean the
 // reference's 4 and 2. Steps past the end hold Min.
 type Schedule struct {
-	Kind     ScheduleKind
-	Max, Min int
-	Steps    int
+	Kind  ScheduleKind `json:"kind,omitempty"`
+	Max   int          `json:"max,omitempty"`
+	Min   int          `json:"min,omitempty"`
+	Steps int          `json:"steps,omitempty"`
 }
 
 // Validate checks the schedule.

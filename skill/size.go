@@ -8,9 +8,11 @@ import (
 
 // Size measures a change between two documents.
 type Size struct {
-	LinesAdded, LinesRemoved int
-	CharsAdded, CharsRemoved int // runes
-	Tokens                   int // |tokens(after)| − |tokens(before)|, when a tokenizer was given
+	LinesAdded   int `json:"lines_added"`
+	LinesRemoved int `json:"lines_removed"`
+	CharsAdded   int `json:"chars_added"` // runes
+	CharsRemoved int `json:"chars_removed"`
+	Tokens       int `json:"tokens,omitempty"` // |tokens(after)| − |tokens(before)|, when a tokenizer was given
 }
 
 // Measure returns the size of the change from before to after by a line

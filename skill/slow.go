@@ -1,0 +1,39 @@
+package skill
+
+import (
+	"strings"
+)
+
+// guidance returns the text inside the document's first protected region
+// (the slow update's guidance), trimmed; empty without one.
+func guidance(d Document) string {
+	spans := d.Protected()
+	if len(spans) == 0 {
+		return ""
+	}
+	sp := spans[0]
+	return strings.TrimSpace(d.text[sp.Start+len(ProtectedStart) : sp.End-len(ProtectedEnd)])
+}
+
+// withGuidance returns d with every protected region removed and one
+// region holding g appended at the end, as the reference's slow update
+// rewrites its block (runs of blank lines left by the removal collapse to
+// one blank line).
+func withGuidance(d Document, g string) (Document, error) {
+	text := d.text
+	spans := d.Protected()
+	for k := len(spans) - 1; k >= 0; k-- {
+		text = text[:spans[k].Start] + text[spans[k].End:]
+	}
+	if len(spans) > 0 {
+		for strings.Contains(text, "\n\n\n") {
+			text = strings.ReplaceAll(text, "\n\n\n", "\n\n")
+		}
+	}
+	text = strings.TrimRight(text, " \t\r\n")
+	g = strings.TrimSpace(g)
+	if strings.Contains(g, ProtectedStart) || strings.Contains(g, ProtectedEnd) {
+		return d, errGuidanceMarkers
+	}
+	return NewDocument(text + "\n\n" + ProtectedStart + "\n" + g + "\n" + ProtectedEnd + "\n")
+}
