@@ -120,7 +120,7 @@ func resolve(doc Document, edits []Edit) ([]change, []error) {
 		switch e.Op {
 		case OpAppend:
 			c.start, c.end = len(text), len(text)
-			c.text = joinAfter(text, e.Content)
+			c.text = joinAfter(text, line(e.Content))
 		case OpAppendSection:
 			var secs []Section
 			for _, s := range doc.Sections() {
@@ -140,8 +140,9 @@ func resolve(doc Document, edits []Edit) ([]change, []error) {
 				}
 				continue
 			}
-			c.start, c.end = secs[0].Span.End, secs[0].Span.End
-			c.text = joinAfter(text[:c.start], e.Content)
+			c.start = sectionInsertPoint(text, prot, secs[0].Span)
+			c.end = c.start
+			c.text = joinAfter(text[:c.start], line(e.Content))
 		default:
 			at := found[i].first
 			if found[i].count == 0 {
@@ -173,36 +174,81 @@ func resolve(doc Document, edits []Edit) ([]change, []error) {
 		}
 		changes = append(changes, c)
 	}
-	// Overlaps: two changes whose ranges intersect, or two insertions at the
-	// same point (their order would matter).
+	// Overlaps: two changes whose ranges intersect, or a replacement or
+	// deletion and an insertion at its start. Several insertions at one
+	// point are fine: commit orders them canonically.
 	sorted := append([]change(nil), changes...)
-	sort.SliceStable(sorted, func(a, b int) bool { return sorted[a].start < sorted[b].start })
+	sortChanges(sorted)
 	for k := 1; k < len(sorted); k++ {
 		p, q := sorted[k-1], sorted[k]
-		if q.start < p.end || q.start == p.start {
+		if q.start < p.end || (q.start == p.start && (p.end > p.start || q.end > q.start)) {
 			fail(&EditError{Index: max(p.idx, q.idx), Err: ErrOverlap, With: min(p.idx, q.idx)})
 		}
 	}
 	return changes, errs
 }
 
-// commit applies resolved, non-overlapping changes from the end backwards.
+// sortChanges orders changes by position; insertions at the same point
+// are ordered by their text, so that the result never depends on the order
+// of the edits.
+func sortChanges(cs []change) {
+	sort.Slice(cs, func(a, b int) bool {
+		if cs[a].start != cs[b].start {
+			return cs[a].start < cs[b].start
+		}
+		if cs[a].end != cs[b].end {
+			return cs[a].end < cs[b].end
+		}
+		return cs[a].text < cs[b].text
+	})
+}
+
+// commit applies resolved, non-overlapping changes front to back.
 func commit(doc Document, changes []change) (Document, error) {
 	sorted := append([]change(nil), changes...)
-	sort.SliceStable(sorted, func(a, b int) bool { return sorted[a].start > sorted[b].start })
+	sortChanges(sorted)
 	var b strings.Builder
 	text := doc.text
 	b.Grow(len(text) + 64*len(changes))
-	// Build front to back from the ascending order.
 	prev := 0
-	for k := len(sorted) - 1; k >= 0; k-- {
-		c := sorted[k]
+	for _, c := range sorted {
 		b.WriteString(text[prev:c.start])
 		b.WriteString(c.text)
 		prev = c.end
 	}
 	b.WriteString(text[prev:])
 	return NewDocument(b.String())
+}
+
+// sectionInsertPoint is where content appended to a section goes: the
+// section's end, moved before protected regions (and the blank lines
+// around them) that end the section, so that appended text stays editable.
+func sectionInsertPoint(text string, prot []Span, sec Span) int {
+	pos := sec.End
+	for moved := true; moved; {
+		moved = false
+		trimmed := len(strings.TrimRight(text[sec.Start:pos], " \t\r\n")) + sec.Start
+		for _, p := range prot {
+			if p.Start > sec.Start && p.End >= trimmed && p.End <= pos {
+				pos = p.Start
+				moved = true
+			}
+		}
+	}
+	// Back up over the blank lines before the point, keeping one newline.
+	for pos > sec.Start+1 && text[pos-1] == '\n' && text[pos-2] == '\n' {
+		pos--
+	}
+	return pos
+}
+
+// line returns s ending with a newline, so that several insertions at
+// one point stay on lines of their own.
+func line(s string) string {
+	if strings.HasSuffix(s, "\n") {
+		return s
+	}
+	return s + "\n"
 }
 
 // joinAfter returns content prefixed by a newline unless text already ends

@@ -41,7 +41,7 @@ func TestApplyOps(t *testing.T) {
 		edit Edit
 		want string // the edited document
 	}{
-		{"append", Edit{Op: OpAppend, Content: "## Notes\nBe kind."}, skillDoc + "## Notes\nBe kind."},
+		{"append", Edit{Op: OpAppend, Content: "## Notes\nBe kind."}, skillDoc + "## Notes\nBe kind.\n"},
 		{"insert_after", Edit{Op: OpInsertAfter, Target: "- Prefer short answers.", Content: "- Show units."},
 			strings.Replace(skillDoc, "- Prefer short answers.", "- Prefer short answers.\n- Show units.", 1)},
 		{"insert_before", Edit{Op: OpInsertBefore, Target: "- Always cite", Content: "- Think first."},
@@ -50,7 +50,7 @@ func TestApplyOps(t *testing.T) {
 			strings.Replace(skillDoc, "Prefer short answers.", "Prefer complete answers.", 1)},
 		{"delete", Edit{Op: OpDelete, Target: "2. Answer.\n"}, strings.Replace(skillDoc, "2. Answer.\n", "", 1)},
 		{"append_section", Edit{Op: OpAppendSection, Target: "Rules", Content: "- Check arithmetic.\n"},
-			strings.Replace(skillDoc, "- Prefer short answers.\n\n", "- Prefer short answers.\n\n- Check arithmetic.\n", 1)},
+			strings.Replace(skillDoc, "- Prefer short answers.\n\n", "- Prefer short answers.\n- Check arithmetic.\n\n", 1)},
 	}
 	for _, c := range cases {
 		got, err := Apply(doc, []Edit{c.edit})
@@ -100,7 +100,7 @@ func TestApplyFailures(t *testing.T) {
 			func(e *EditError) bool { return cmp.Equal(e.Lines, []int{4, 8, 12}) }},
 		{"overlap", []Edit{{Op: OpReplace, Target: "Always cite", Content: "x"}, {Op: OpDelete, Target: "cite the source"}}, ErrOverlap,
 			func(e *EditError) bool { return e.Index == 1 && e.With == 0 }},
-		{"same point", []Edit{{Op: OpInsertAfter, Target: "Answer.", Content: "a"}, {Op: OpInsertBefore, Target: "\n\n<!--", Content: "b"}}, ErrOverlap, nil},
+		{"insert at a replaced span", []Edit{{Op: OpReplace, Target: "Always cite", Content: "x"}, {Op: OpInsertBefore, Target: "Always cite the source", Content: "b"}}, ErrOverlap, nil},
 		{"protected", []Edit{{Op: OpReplace, Target: "Guidance from the last epoch.", Content: "x"}}, ErrProtected, nil},
 		{"empty target", []Edit{{Op: OpReplace, Content: "x"}}, ErrEmptyEdit, nil},
 		{"empty content", []Edit{{Op: OpInsertAfter, Target: "Answer.", Content: "  "}}, ErrEmptyEdit, nil},
@@ -139,6 +139,10 @@ func TestApplyOrderIndependent(t *testing.T) {
 		{Op: OpInsertAfter, Target: "1. Read the question.", Content: "1b. Restate it."},
 		{Op: OpDelete, Target: "- Prefer short answers.\n"},
 		{Op: OpAppend, Content: "## Tips\n- Be concise."},
+		{Op: OpAppend, Content: "## More tips\n- Check units."},
+		{Op: OpAppendSection, Target: "Procedures", Content: "3. Check."},
+		{Op: OpAppendSection, Target: "Procedures", Content: "3. Verify."},
+		{Op: OpInsertAfter, Target: "2. Answer.", Content: "2b. Reread."},
 	}
 	want, err := Apply(doc, edits)
 	if err != nil {
