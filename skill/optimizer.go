@@ -650,7 +650,7 @@ func (o *Optimizer) onEval(p Purpose, rs []Result, err error) {
 		o.gateSlow(s)
 	case PurposeFinal:
 		if err != nil {
-			o.finish(Record{Kind: KindFinal, Epoch: st.Epoch, Step: st.Step, Before: st.Best.Hash(), After: st.Current.Hash(), Decision: DecisionFailed, Reason: err.Error()})
+			o.finish(Record{Kind: KindFinal, Epoch: st.Epoch, Step: st.Step, Before: st.Best.Hash(), After: st.Current.Hash(), Decision: DecisionFailed, Reason: "final validation: " + err.Error()})
 			return
 		}
 		s := g.score(rs)
@@ -691,6 +691,7 @@ func (o *Optimizer) planCalls(rs []Result) {
 func (o *Optimizer) onProposal(req Request, p Proposal, err error) {
 	s := o.st.Scratch
 	call := Call{Call: req.Call, Attempt: 0, Successes: req.Successes, Proposal: p, Cost: p.Cost}
+	call.Proposal.Cost = 0 // kept in call.Cost
 	if req.Retry != nil {
 		call.Attempt = req.Retry.Attempt
 	}

@@ -231,6 +231,19 @@ func (p *Proposer) Propose(_ context.Context, req skill.Request) (skill.Proposal
 			break
 		}
 	}
+	// Now and then it notices a harmful or bloated rule and removes it.
+	if r.Float64() < 0.5 {
+		for _, ln := range strings.Split(text, "\n") {
+			bad := len(ln) > 300
+			for _, h := range Harmful {
+				bad = bad || ln == h
+			}
+			if bad {
+				edits = append(edits, skill.Edit{Op: skill.OpDelete, Target: ln + "\n"})
+				break
+			}
+		}
+	}
 	return skill.Proposal{Reasoning: fmt.Sprintf("%d failure topics", len(seen)), Edits: edits, Cost: 0.01}, nil
 }
 
