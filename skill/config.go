@@ -77,6 +77,10 @@ type Config struct {
 	MaxCost          float64       `json:"max_cost,omitempty"`
 	MaxWall          time.Duration `json:"max_wall,omitempty"`
 
+	// Tokenize, if set, counts tokens so that audit records give each
+	// change's size in tokens too (Size.Tokens).
+	Tokenize func(string) int `json:"-"`
+
 	// Now is the clock for MaxWall; nil means time.Now.
 	Now func() time.Time `json:"-"`
 }

