@@ -65,8 +65,8 @@ type Call struct {
 
 // Dropped is a proposed edit left out of a step, and why.
 type Dropped struct {
-	Call   int    `json:"call"` // -1 when dropped while merging calls
-	Index  int    `json:"index"`
+	Call   int    `json:"call"`  // -1 when dropped while merging calls
+	Index  int    `json:"index"` // in the call's proposal, or in the merged list
 	Edit   Edit   `json:"edit"`
 	Reason string `json:"reason"`
 }

@@ -88,6 +88,12 @@ func (st *state) check(o *Optimizer) error {
 			seen[k] = true
 		}
 	}
+	if st.Phase > phStartEpoch && st.Phase < phFinal && st.Epoch < 1 {
+		return bad("phase %d before the first epoch", st.Phase)
+	}
+	if (st.Phase == phRollout || st.Phase == phPropose || st.Phase == phValidate) && st.StepInEpoch >= o.stepsPerEpoch() {
+		return bad("step %d of an epoch of %d", st.StepInEpoch, o.stepsPerEpoch())
+	}
 	if st.EvalUnits < 0 || st.Calls < 0 || !(st.Cost >= 0) || st.Elapsed < 0 {
 		return bad("negative counter")
 	}
@@ -126,6 +132,16 @@ func (st *state) check(o *Optimizer) error {
 	if sl := st.Slow; sl != nil {
 		if len(sl.IDs) == 0 {
 			return bad("epoch-end comparison without items")
+		}
+		train := make(map[string]bool, len(o.train))
+		for _, id := range o.train {
+			train[id] = true
+		}
+		for _, id := range sl.IDs {
+			if !train[id] {
+				return bad("epoch-end comparison item %q is not a training item", id)
+			}
+			train[id] = false
 		}
 		if st.Phase >= phSlowHook && (len(sl.Prev) != len(sl.IDs) || len(sl.Curr) != len(sl.IDs)) {
 			return bad("epoch-end comparison results missing")

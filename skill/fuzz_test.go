@@ -3,6 +3,7 @@ package skill_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"math"
 	"testing"
 	"time"
@@ -137,4 +138,83 @@ func FuzzTell(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestRestoreMutatedState restores snapshots whose state fields were
+// changed one at a time to out-of-range values: each is refused or runs on
+// without panicking.
+func TestRestoreMutatedState(t *testing.T) {
+	o, b, p := newRun(t, fuzzCfg)
+	ctx := context.Background()
+	var snaps [][]byte
+	for n := 0; n < 60; n++ {
+		if n%5 == 0 {
+			s, err := o.Snapshot()
+			if err != nil {
+				t.Fatal(err)
+			}
+			snaps = append(snaps, s)
+		}
+		task := o.Next()
+		var r skill.Reply
+		switch task.Kind {
+		case skill.TaskEvaluate:
+			r.Results, r.Err = b.Evaluate(ctx, task.Document, task.Split, task.IDs)
+		case skill.TaskPropose:
+			r.Proposal, r.Err = p.Propose(ctx, task.Request)
+		case skill.TaskEpoch:
+			r.Update, r.Err = p.EpochEnd(ctx, task.EpochRequest)
+		}
+		if task.Kind != skill.TaskDone {
+			if err := o.Tell(r); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if testing.Short() {
+		snaps = snaps[len(snaps)-4:]
+	}
+	values := []any{-1, 0, 1, 2, 3, 5, 9, 11, 12, 13, 40, nil, "x", []any{}, map[string]any{}}
+	fields := []string{"phase", "epoch", "step_in_epoch", "step", "order", "scratch", "slow", "cache", "eval_units", "best_step", "stop"}
+	for _, snap := range snaps {
+		var env map[string]any
+		if err := json.Unmarshal(snap, &env); err != nil {
+			t.Fatal(err)
+		}
+		state := env["state"].(map[string]any)
+		for _, f := range fields {
+			for _, v := range values {
+				old, had := state[f]
+				state[f] = v
+				data, _ := json.Marshal(env)
+				if had {
+					state[f] = old
+				} else {
+					delete(state, f)
+				}
+				o2, b2, p2 := newRun(t, fuzzCfg)
+				if o2.Restore(data) != nil {
+					continue
+				}
+				for range 30 {
+					task := o2.Next()
+					var r skill.Reply
+					switch task.Kind {
+					case skill.TaskEvaluate:
+						r.Results, r.Err = b2.Evaluate(ctx, task.Document, task.Split, task.IDs)
+					case skill.TaskPropose:
+						r.Proposal, r.Err = p2.Propose(ctx, task.Request)
+					case skill.TaskEpoch:
+						r.Update, r.Err = p2.EpochEnd(ctx, task.EpochRequest)
+					}
+					if task.Kind == skill.TaskDone {
+						break
+					}
+					if err := o2.Tell(r); err != nil {
+						_ = o2.Tell(skill.Reply{Err: err})
+					}
+				}
+			}
+		}
+	}
 }

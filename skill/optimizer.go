@@ -780,10 +780,10 @@ func (o *Optimizer) buildCandidate() {
 	if !o.cfg.Lenient {
 		if _, err := Apply(cur, merged); err != nil {
 			var kept []Edit
-			for _, e := range merged {
+			for i, e := range merged {
 				try := append(append([]Edit(nil), kept...), e)
 				if _, err := Apply(cur, try); err != nil {
-					s.Rec.Dropped = append(s.Rec.Dropped, Dropped{Call: -1, Index: len(kept), Edit: e, Reason: "conflicts with another call's edit: " + err.Error()})
+					s.Rec.Dropped = append(s.Rec.Dropped, Dropped{Call: -1, Index: i, Edit: e, Reason: "conflicts with another call's edit: " + err.Error()})
 					continue
 				}
 				kept = try
