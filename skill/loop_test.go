@@ -660,3 +660,52 @@ func TestParallelEvaluator(t *testing.T) {
 		t.Fatal("no record carries a token count")
 	}
 }
+
+// noiseEval ignores the document's content: every score is noise. Any
+// accepted step is a false discovery.
+type noiseEval struct{}
+
+func (noiseEval) Evaluate(_ context.Context, doc skill.Document, _ skill.Split, ids []string) ([]skill.Result, error) {
+	out := make([]skill.Result, len(ids))
+	for i, id := range ids {
+		h := 0
+		for _, c := range doc.Hash() + id {
+			h = h*31 + int(c)
+		}
+		out[i] = skill.Result{ID: id, Failure: "units: wrong"}
+		if h&4 != 0 {
+			out[i].Hard, out[i].Soft, out[i].Failure = 1, 1, ""
+		}
+	}
+	return out, nil
+}
+
+func TestSignificanceGateResistsNoise(t *testing.T) {
+	accepts := func(g skill.Gate) int {
+		n := 0
+		for seed := range uint64(5) {
+			b := skillsim.New(seed+1, 60, 6) // a 6-item validation split
+			doc, _ := skill.NewDocument(skillsim.Initial)
+			o, err := skill.New(doc, b.Train, b.Val, skill.Config{Epochs: 3, BatchSize: 20, Gate: g, Seed: seed + 1, SlowUpdate: skill.SlowOff})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := skillsim.NewProposer(seed)
+			p.PUseless = 1 // every proposal is useless
+			if _, err := o.Run(context.Background(), noiseEval{}, p); err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range records(o) {
+				if r.Kind == skill.KindStep && (r.Decision == skill.DecisionAccept || r.Decision == skill.DecisionNewBest) {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	plain, sign, boot := accepts(skill.Gate{}), accepts(skill.Gate{Test: skill.TestSign}), accepts(skill.Gate{Test: skill.TestBootstrap})
+	t.Logf("false acceptances on pure noise: plain %d, sign test %d, bootstrap %d", plain, sign, boot)
+	if plain < 3 || sign >= plain || boot >= plain {
+		t.Fatalf("plain gate %d, sign test %d, bootstrap %d: the tests should accept less noise", plain, sign, boot)
+	}
+}
