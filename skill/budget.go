@@ -83,8 +83,10 @@ type Selector interface {
 	Select(doc Document, edits []Edit, lim Limits) ([]Edit, error)
 }
 
-// FirstK keeps the first Limits.Edits edits in the proposer's order — the
-// reference's fallback when its ranking call fails.
+// FirstK keeps the first Limits.Edits edits — the reference's fallback when
+// its ranking call fails. The Optimizer hands it the step's edits ordered by
+// support (edits proposed by more calls first), so it keeps the K best
+// supported.
 type FirstK struct{}
 
 // Select implements Selector.

@@ -709,3 +709,26 @@ func TestSignificanceGateResistsNoise(t *testing.T) {
 		t.Fatalf("plain gate %d, sign test %d, bootstrap %d: the tests should accept less noise", plain, sign, boot)
 	}
 }
+
+func TestSelectionPrefersEditsProposedByMoreCalls(t *testing.T) {
+	one := &skill.Schedule{Kind: skill.ScheduleConstant, Max: 1, Min: 1, Steps: 1}
+	o, b, _ := newRun(t, skill.Config{Epochs: 1, BatchSize: 40, PerCall: 8, SlowUpdate: skill.SlowOff, Budget: skill.Budget{Edits: one}})
+	rule := func(s string) skill.Edit { return skill.Edit{Op: skill.OpAppendSection, Target: "Rules", Content: s} }
+	p := skill.ProposerFunc(func(_ context.Context, req skill.Request) (skill.Proposal, error) {
+		if req.Call%2 == 0 {
+			return skill.Proposal{Edits: []skill.Edit{rule(fmt.Sprintf("- A%d", req.Step)), rule(fmt.Sprintf("- B%d", req.Step))}}, nil
+		}
+		return skill.Proposal{Edits: []skill.Edit{rule(fmt.Sprintf("- B%d", req.Step)), rule(fmt.Sprintf("- C%d", req.Step))}}, nil
+	})
+	if _, err := o.Run(context.Background(), b, p); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range records(o) {
+		if r.Kind != skill.KindStep || len(r.Calls) < 2 {
+			continue
+		}
+		if len(r.Applied) != 1 || r.Applied[0].Content != fmt.Sprintf("- B%d", r.Step) {
+			t.Fatalf("step %d applied %v, want the edit both calls proposed", r.Step, r.Applied)
+		}
+	}
+}

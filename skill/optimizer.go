@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sort"
 	"strings"
 	"time"
 )
@@ -767,16 +768,19 @@ func (o *Optimizer) buildCandidate() {
 	cur := o.st.Current
 	lim := o.limits()
 	s.Rec.Limits = &lim
-	// Merge: drop exact duplicates, then edits that conflict with earlier
-	// ones (e.g. two calls editing the same line).
+	// Merge: identical edits proposed by several calls become one, ordered
+	// by support (how many times it was proposed; ties keep the proposers'
+	// order), then edits that conflict with better-supported ones (e.g. two
+	// calls editing the same line) are dropped.
 	var merged []Edit
-	seen := map[Edit]bool{}
+	support := map[Edit]int{}
 	for _, e := range s.Edits {
-		if !seen[e] {
-			seen[e] = true
+		if support[e] == 0 {
 			merged = append(merged, e)
 		}
+		support[e]++
 	}
+	sort.SliceStable(merged, func(a, b int) bool { return support[merged[a]] > support[merged[b]] })
 	if !o.cfg.Lenient {
 		if _, err := Apply(cur, merged); err != nil {
 			var kept []Edit
