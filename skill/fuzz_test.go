@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/budgetkit/budgetkit/internal/skillsim"
 	"github.com/budgetkit/budgetkit/skill"
 )
 
@@ -30,19 +31,10 @@ func FuzzRestore(f *testing.F) {
 			f.Add(snap)
 		}
 		task := o.Next()
-		var r skill.Reply
-		switch task.Kind {
-		case skill.TaskDone:
-			n = 40
-			continue
-		case skill.TaskEvaluate:
-			r.Results, r.Err = b.Evaluate(ctx, task.Document, task.Split, task.IDs)
-		case skill.TaskPropose:
-			r.Proposal, r.Err = p.Propose(ctx, task.Request)
-		case skill.TaskEpoch:
-			r.Update, r.Err = p.EpochEnd(ctx, task.EpochRequest)
+		if task.Kind == skill.TaskDone {
+			break
 		}
-		if err := o.Tell(r); err != nil {
+		if err := o.Tell(answer(ctx, task, b, p)); err != nil {
 			f.Fatal(err)
 		}
 	}
@@ -59,24 +51,22 @@ func FuzzRestore(f *testing.F) {
 			}
 			return
 		}
-		for range 60 {
-			task := o.Next()
-			var r skill.Reply
-			switch task.Kind {
-			case skill.TaskDone:
-				return
-			case skill.TaskEvaluate:
-				r.Results, r.Err = b.Evaluate(ctx, task.Document, task.Split, task.IDs)
-			case skill.TaskPropose:
-				r.Proposal, r.Err = p.Propose(ctx, task.Request)
-			case skill.TaskEpoch:
-				r.Update, r.Err = p.EpochEnd(ctx, task.EpochRequest)
-			}
-			if err := o.Tell(r); err != nil {
-				_ = o.Tell(skill.Reply{Err: err})
-			}
-		}
+		keepRunning(ctx, o, b, p, 60)
 	})
+}
+
+// keepRunning answers up to n tasks of o, turning refused replies into
+// failures, as Run does.
+func keepRunning(ctx context.Context, o *skill.Optimizer, b *skillsim.Bench, p *skillsim.Proposer, n int) {
+	for range n {
+		task := o.Next()
+		if task.Kind == skill.TaskDone {
+			return
+		}
+		if err := o.Tell(answer(ctx, task, b, p)); err != nil {
+			_ = o.Tell(skill.Reply{Err: err})
+		}
+	}
 }
 
 // FuzzReadAudit parses arbitrary JSON Lines as an audit trail and replays
@@ -155,18 +145,8 @@ func TestRestoreMutatedState(t *testing.T) {
 			}
 			snaps = append(snaps, s)
 		}
-		task := o.Next()
-		var r skill.Reply
-		switch task.Kind {
-		case skill.TaskEvaluate:
-			r.Results, r.Err = b.Evaluate(ctx, task.Document, task.Split, task.IDs)
-		case skill.TaskPropose:
-			r.Proposal, r.Err = p.Propose(ctx, task.Request)
-		case skill.TaskEpoch:
-			r.Update, r.Err = p.EpochEnd(ctx, task.EpochRequest)
-		}
-		if task.Kind != skill.TaskDone {
-			if err := o.Tell(r); err != nil {
+		if task := o.Next(); task.Kind != skill.TaskDone {
+			if err := o.Tell(answer(ctx, task, b, p)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -196,24 +176,7 @@ func TestRestoreMutatedState(t *testing.T) {
 				if o2.Restore(data) != nil {
 					continue
 				}
-				for range 30 {
-					task := o2.Next()
-					var r skill.Reply
-					switch task.Kind {
-					case skill.TaskEvaluate:
-						r.Results, r.Err = b2.Evaluate(ctx, task.Document, task.Split, task.IDs)
-					case skill.TaskPropose:
-						r.Proposal, r.Err = p2.Propose(ctx, task.Request)
-					case skill.TaskEpoch:
-						r.Update, r.Err = p2.EpochEnd(ctx, task.EpochRequest)
-					}
-					if task.Kind == skill.TaskDone {
-						break
-					}
-					if err := o2.Tell(r); err != nil {
-						_ = o2.Tell(skill.Reply{Err: err})
-					}
-				}
+				keepRunning(ctx, o2, b2, p2, 30)
 			}
 		}
 	}

@@ -191,6 +191,20 @@ func TestBudgetsStopAtExactlyTheirCounts(t *testing.T) {
 	}
 }
 
+// answer performs task with the simulated agent and optimizer model.
+func answer(ctx context.Context, task skill.Task, b *skillsim.Bench, p *skillsim.Proposer) skill.Reply {
+	var r skill.Reply
+	switch task.Kind {
+	case skill.TaskEvaluate:
+		r.Results, r.Err = b.Evaluate(ctx, task.Document, task.Split, task.IDs)
+	case skill.TaskPropose:
+		r.Proposal, r.Err = p.Propose(ctx, task.Request)
+	case skill.TaskEpoch:
+		r.Update, r.Err = p.EpochEnd(ctx, task.EpochRequest)
+	}
+	return r
+}
+
 // drive runs o with ask/tell, snapshotting and restoring into a fresh
 // optimizer every k tasks.
 func drive(t *testing.T, k int) ([]skill.Record, skill.Outcome) {
@@ -210,20 +224,12 @@ func drive(t *testing.T, k int) ([]skill.Record, skill.Outcome) {
 			o = o2
 		}
 		task := o.Next()
-		var r skill.Reply
-		switch task.Kind {
-		case skill.TaskDone:
+		if task.Kind == skill.TaskDone {
 			out := o.Outcome()
 			out.Elapsed = 0
 			return records(o), out
-		case skill.TaskEvaluate:
-			r.Results, r.Err = b.Evaluate(ctx, task.Document, task.Split, task.IDs)
-		case skill.TaskPropose:
-			r.Proposal, r.Err = p.Propose(ctx, task.Request)
-		case skill.TaskEpoch:
-			r.Update, r.Err = p.EpochEnd(ctx, task.EpochRequest)
 		}
-		if err := o.Tell(r); err != nil {
+		if err := o.Tell(answer(ctx, task, b, p)); err != nil {
 			t.Fatal(err)
 		}
 	}
