@@ -52,7 +52,7 @@ func (o *Optimizer) Restore(data []byte) error {
 	}
 	st.RNG = nil
 	if st.Cache == nil {
-		st.Cache = map[string]Score{}
+		st.Cache = map[string]valScore{}
 	}
 	o.st = st
 	o.pcg, o.rng = pcg, rand.New(pcg)
@@ -97,7 +97,7 @@ func (st *state) check(o *Optimizer) error {
 	if st.EvalUnits < 0 || st.Calls < 0 || !(st.Cost >= 0) || st.Elapsed < 0 {
 		return bad("negative counter")
 	}
-	for _, s := range append([]Score{st.CurScore, st.BestScore}, mapValues(st.Cache)...) {
+	for _, s := range append([]valScore{st.CurScore, st.BestScore}, mapValues(st.Cache)...) {
 		if len(s.Items) != 0 && len(s.Items) != len(o.val) {
 			return bad("score over %d items, want %d", len(s.Items), len(o.val))
 		}
@@ -153,8 +153,8 @@ func (st *state) check(o *Optimizer) error {
 	return nil
 }
 
-func mapValues(m map[string]Score) []Score {
-	out := make([]Score, 0, len(m))
+func mapValues(m map[string]valScore) []valScore {
+	out := make([]valScore, 0, len(m))
 	for _, v := range m {
 		out = append(out, v)
 	}

@@ -71,9 +71,9 @@ func (g Gate) weight() float64 {
 	return g.MixedWeight
 }
 
-// Score is a document's validation result: the means and the per-item
+// valScore is a document's validation result: the means and the per-item
 // scores (in the order of the validation ids) the paired tests use.
-type Score struct {
+type valScore struct {
 	Hard  float64   `json:"hard"`
 	Soft  float64   `json:"soft"`
 	Items []float64 `json:"items"` // per-item gate metric
@@ -92,8 +92,8 @@ func (g Gate) value(hard, soft float64) float64 {
 }
 
 // score summarises results (already in id order).
-func (g Gate) score(rs []Result) Score {
-	s := Score{Items: make([]float64, len(rs))}
+func (g Gate) score(rs []Result) valScore {
+	s := valScore{Items: make([]float64, len(rs))}
 	for i, r := range rs {
 		s.Hard += r.Hard
 		s.Soft += r.Soft
@@ -114,7 +114,7 @@ type verdict struct {
 }
 
 // decide compares a candidate with the current document.
-func (g Gate) decide(cand, cur Score, candDoc Document, rng *rand.Rand) verdict {
+func (g Gate) decide(cand, cur valScore, candDoc Document, rng *rand.Rand) verdict {
 	c, k := g.value(cand.Hard, cand.Soft), g.value(cur.Hard, cur.Soft)
 	if !(c-k > g.MinDelta) {
 		if c == k {

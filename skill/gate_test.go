@@ -66,13 +66,15 @@ func TestBootstrapTest(t *testing.T) {
 
 func TestGateDecide(t *testing.T) {
 	doc := skillMust(t, "# S\n- rule\n")
-	sc := func(hard, soft float64, items ...float64) Score { return Score{Hard: hard, Soft: soft, Items: items} }
+	sc := func(hard, soft float64, items ...float64) valScore {
+		return valScore{Hard: hard, Soft: soft, Items: items}
+	}
 	r := rand.New(rand.NewPCG(1, 2))
 	cases := []struct {
 		name   string
 		g      Gate
-		cand   Score
-		cur    Score
+		cand   valScore
+		cur    valScore
 		accept bool
 		reason string
 	}{

@@ -96,7 +96,7 @@ type Outcome struct {
 	BestScore     float64
 	BestStep      int // global step at which Best was accepted (0: the initial document)
 	Current       Document
-	CurrentScore  float64
+	CurrentScore  float64 // after a force-accepted slow update, the score the gate compares with (the injected document is not scored)
 	Baseline      float64
 	Steps         int // steps started
 	Stop          Stop
@@ -126,31 +126,31 @@ const (
 
 // state is everything a checkpoint holds.
 type state struct {
-	Phase       phase            `json:"phase"`
-	Epoch       int              `json:"epoch"`
-	StepInEpoch int              `json:"step_in_epoch"`
-	Step        int              `json:"step"`
-	Order       []int            `json:"order,omitempty"`
-	Current     Document         `json:"current"`
-	CurScore    Score            `json:"cur_score"`
-	Best        Document         `json:"best"`
-	BestScore   Score            `json:"best_score"`
-	BestStep    int              `json:"best_step"`
-	Baseline    float64          `json:"baseline"`
-	PrevEpoch   Document         `json:"prev_epoch"`
-	Buffer      Buffer           `json:"buffer,omitempty"`
-	Memory      string           `json:"memory,omitempty"`
-	Cache       map[string]Score `json:"cache"`
-	EvalUnits   int              `json:"eval_units"`
-	Calls       int              `json:"proposer_calls"`
-	Cost        float64          `json:"cost"`
-	Elapsed     time.Duration    `json:"elapsed"`
-	Stop        Stop             `json:"stop,omitempty"`
-	Err         string           `json:"err,omitempty"`
-	Records     []Record         `json:"records,omitempty"`
-	Scratch     *scratch         `json:"scratch,omitempty"`
-	Slow        *slowScratch     `json:"slow,omitempty"`
-	RNG         []byte           `json:"rng,omitempty"`
+	Phase       phase               `json:"phase"`
+	Epoch       int                 `json:"epoch"`
+	StepInEpoch int                 `json:"step_in_epoch"`
+	Step        int                 `json:"step"`
+	Order       []int               `json:"order,omitempty"`
+	Current     Document            `json:"current"`
+	CurScore    valScore            `json:"cur_score"`
+	Best        Document            `json:"best"`
+	BestScore   valScore            `json:"best_score"`
+	BestStep    int                 `json:"best_step"`
+	Baseline    float64             `json:"baseline"`
+	PrevEpoch   Document            `json:"prev_epoch"`
+	Buffer      Buffer              `json:"buffer,omitempty"`
+	Memory      string              `json:"memory,omitempty"`
+	Cache       map[string]valScore `json:"cache"`
+	EvalUnits   int                 `json:"eval_units"`
+	Calls       int                 `json:"proposer_calls"`
+	Cost        float64             `json:"cost"`
+	Elapsed     time.Duration       `json:"elapsed"`
+	Stop        Stop                `json:"stop,omitempty"`
+	Err         string              `json:"err,omitempty"`
+	Records     []Record            `json:"records,omitempty"`
+	Scratch     *scratch            `json:"scratch,omitempty"`
+	Slow        *slowScratch        `json:"slow,omitempty"`
+	RNG         []byte              `json:"rng,omitempty"`
 }
 
 // scratch is a step in progress.
@@ -208,9 +208,6 @@ func New(initial Document, train, validation []string, cfg Config) (*Optimizer, 
 	if err := checkIDs("validation", validation); err != nil {
 		return nil, err
 	}
-	if err := cfg.validate0(); err != nil {
-		return nil, err
-	}
 	cfg = cfg.withDefaults(len(train))
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -222,17 +219,9 @@ func New(initial Document, train, validation []string, cfg Config) (*Optimizer, 
 	}
 	o.pcg = rand.NewPCG(cfg.Seed, 0x5eed5111)
 	o.rng = rand.New(o.pcg)
-	o.st = state{Phase: phBaseline, Current: initial, Best: initial, PrevEpoch: initial, Cache: map[string]Score{}}
+	o.st = state{Phase: phBaseline, Current: initial, Best: initial, PrevEpoch: initial, Cache: map[string]valScore{}}
 	o.started = cfg.Now()
 	return o, nil
-}
-
-// validate0 rejects negative values that withDefaults would otherwise mask.
-func (c Config) validate0() error {
-	if c.SlowSamples < 0 || c.Epochs < 0 || c.BatchSize < 0 || c.PerCall < 0 {
-		return c.validate()
-	}
-	return nil
 }
 
 func checkIDs(split string, ids []string) error {
@@ -836,7 +825,7 @@ func (o *Optimizer) buildCandidate() {
 }
 
 // gateStep decides on the step's candidate.
-func (o *Optimizer) gateStep(cand Score) {
+func (o *Optimizer) gateStep(cand valScore) {
 	st := &o.st
 	s := st.Scratch
 	g := o.cfg.Gate
@@ -960,7 +949,7 @@ func (o *Optimizer) onEpochUpdate(u EpochUpdate, err error) {
 	o.finishSlow(DecisionForce, "")
 }
 
-func (o *Optimizer) gateSlow(cand Score) {
+func (o *Optimizer) gateSlow(cand valScore) {
 	st := &o.st
 	sl := st.Slow
 	g := o.cfg.Gate
@@ -991,7 +980,7 @@ func (o *Optimizer) finishSlow(d Decision, reason string) {
 
 // promote is the final check: the last document replaces the best if it
 // scores strictly higher (and fits Gate.MaxLength).
-func (o *Optimizer) promote(s Score) {
+func (o *Optimizer) promote(s valScore) {
 	st := &o.st
 	g := o.cfg.Gate
 	best := g.value(st.BestScore.Hard, st.BestScore.Soft)
