@@ -188,3 +188,40 @@ func FuzzSnapshotRestore(f *testing.F) {
 		}
 	})
 }
+
+// TestSnapshotRestoreNames checks that Snapshot/Restore round-trip each
+// type exactly as MarshalBinary/UnmarshalBinary do.
+func TestSnapshotRestoreNames(t *testing.T) {
+	p, _ := NewPacer(PacerConfig{Models: simModels, Budget: 1, Horizon: 10}, nil)
+	p.Decide(time.Unix(100, 0), []float64{1, 2, 3}, []float64{0.1, 0.2, 0.3})
+	tr, _ := NewTauTracker(TrackerConfig{Target: 0.3})
+	tr.Decide(0.7)
+	nz, _ := NewCostNormalizer(NormalizerConfig{Window: 4})
+	nz.Add(0.1)
+	p2, _ := NewPacer(PacerConfig{Models: simModels, Budget: 1, Horizon: 10}, nil)
+	tr2, _ := NewTauTracker(TrackerConfig{Target: 0.3})
+	nz2, _ := NewCostNormalizer(NormalizerConfig{Window: 4})
+	type snapshotter interface {
+		Snapshot() ([]byte, error)
+		Restore([]byte) error
+		MarshalBinary() ([]byte, error)
+	}
+	for _, pair := range [][2]snapshotter{{p, p2}, {tr, tr2}, {nz, nz2}} {
+		snap, err := pair[0].Snapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bin, _ := pair[0].MarshalBinary(); string(bin) != string(snap) {
+			t.Fatalf("%T: Snapshot differs from MarshalBinary", pair[0])
+		}
+		if err := pair[1].Restore(snap); err != nil {
+			t.Fatal(err)
+		}
+		if again, _ := pair[1].Snapshot(); string(again) != string(snap) {
+			t.Fatalf("%T: restored state differs", pair[0])
+		}
+		if err := pair[1].Restore([]byte("{")); !errors.Is(err, ErrSnapshot) {
+			t.Fatalf("%T: bad snapshot: %v", pair[0], err)
+		}
+	}
+}
