@@ -40,3 +40,21 @@ func BenchmarkAllocateDP(b *testing.B) {
 		allocSink = a
 	}
 }
+
+func BenchmarkAllocateBetaExact(b *testing.B) {
+	// The quickstart's setting: 256 prompts with Beta posteriors, 8 rollouts
+	// per prompt on average, exact solution.
+	r := rand.New(rand.NewPCG(3, 3))
+	items := make([]Item, 256)
+	for i := range items {
+		items[i] = Item{Value: BetaKnapsack{Alpha: 1 + 8*r.Float64(), Beta: 1 + 8*r.Float64()}}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		a, err := Allocate(items, 8*256, AllocOptions{Exact: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		allocSink = a
+	}
+}
