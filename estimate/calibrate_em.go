@@ -96,9 +96,9 @@ func (s *irtEMState) estep(dt *irtData, accumulate bool) float64 {
 }
 
 // mstep updates item j by up to 5 Fisher-scoring steps in (α = log a, d)
-// on the expected complete-data log posterior; it returns the largest
-// change of a or d.
-func (s *irtEMState) mstep(j int, sa, sd float64) float64 {
+// on the expected complete-data log posterior. (Convergence is judged after
+// the parameter-expansion step, on all items at once.)
+func (s *irtEMState) mstep(j int, sa, sd float64) {
 	q := s.q
 	nq, rq := s.nq[j*q:j*q+q], s.rq[j*q:j*q+q]
 	alpha, d := math.Log(s.a[j]), s.d[j]
@@ -113,7 +113,6 @@ func (s *irtEMState) mstep(j int, sa, sd float64) float64 {
 		return f
 	}
 	f := obj(alpha, d)
-	a0, d0 := s.a[j], d
 	for it := 0; it < 5; it++ {
 		a := math.Exp(alpha)
 		var ge, gx, hw, hwx, hwxx float64
@@ -154,7 +153,6 @@ func (s *irtEMState) mstep(j int, sa, sd float64) float64 {
 	}
 	alpha = num.Clamp(alpha, -6, 3) // a ∈ [0.0025, 20]
 	s.a[j], s.d[j] = math.Exp(alpha), d
-	return math.Max(math.Abs(s.a[j]-a0), math.Abs(d-d0))
 }
 
 // irtEM runs Bock–Aitkin EM for the unidimensional 2PL.
