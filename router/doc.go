@@ -154,14 +154,17 @@
 //   - H. Zhang, T. Feng, J. You, "Router-R1: Teaching LLMs Multi-Round
 //     Routing and Aggregation via Reinforcement Learning", NeurIPS 2025
 //     (ulab-uiuc/Router-R1).
-//   - "Guarded Query Routing for Large Language Models", 2025.
+//   - R. Šléher, W. Brach, T. Sloboda, K. Košťál, L. Galke, "Guarded Query
+//     Routing for Large Language Models", arXiv:2505.14524, 2025.
 //   - "Doing More with Less: A Survey on Routing Strategies for Resource
 //     Optimisation in Large Language Model-Based Systems", 2025.
-//   - MMR-Bench, a benchmark of multi-model routing.
+//   - H. Ma, G. Lai, H.-J. Ye, "MMR-Bench: A Comprehensive Benchmark for
+//     Multimodal LLM Routing", arXiv:2601.17814, 2026.
 //   - S. Balseiro, H. Lu, V. Mirrokni, "The Best of Many Worlds: Dual
 //     Mirror Descent for Online Allocation Problems", Operations Research
-//     2023; PORT (fzwark/PORT), training-free online routing by dual
-//     prices.
+//     2023; "PORT: Efficient Training-Free Online Routing for High-Volume
+//     Multi-LLM Serving" (fzwark/PORT), training-free online routing by
+//     dual prices.
 //   - P. Sinha, A. Zoltners, "The Multiple-Choice Knapsack Problem",
 //     Operations Research 1979.
 //   - H. Robbins, S. Monro, "A Stochastic Approximation Method", Annals of
