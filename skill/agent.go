@@ -53,7 +53,7 @@ type Request struct {
 	Successes   bool     // the minibatch holds successes (else failures), as the reference splits them
 	Limits      Limits   // the step's limits; the edits of all calls are trimmed to them
 	Rollouts    []Result // the minibatch (Config.PerCall trajectories at most)
-	Buffer      Buffer   // previous steps (of this epoch, by default)
+	Buffer      Buffer   // previous steps (of this epoch, by default); shared with the Optimizer: read, do not modify
 	Memory      string   // the meta skill: notes for the optimizer, never deployed
 	Retry       *Retry   // set when the previous proposal of this call was refused
 }

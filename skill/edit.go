@@ -102,6 +102,7 @@ func resolve(doc Document, edits []Edit) ([]change, []error) {
 		}
 	}
 	found := matchAll(text, targets)
+	var sections []Section // computed on first use
 	for i, e := range edits {
 		switch e.Op {
 		case OpAppend, OpInsertAfter, OpInsertBefore, OpAppendSection, OpReplace, OpDelete:
@@ -122,8 +123,11 @@ func resolve(doc Document, edits []Edit) ([]change, []error) {
 			c.start, c.end = len(text), len(text)
 			c.text = joinAfter(text, line(e.Content))
 		case OpAppendSection:
+			if sections == nil {
+				sections = doc.Sections()
+			}
 			var secs []Section
-			for _, s := range doc.Sections() {
+			for _, s := range sections {
 				if s.Title == strings.TrimSpace(strings.TrimLeft(e.Target, "# ")) {
 					secs = append(secs, s)
 				}

@@ -456,7 +456,7 @@ func (o *Optimizer) proposeTask() (Task, bool) {
 		Successes: mb.Successes,
 		Limits:    o.limits(),
 		Rollouts:  rs,
-		Buffer:    o.Buffer(),
+		Buffer:    o.st.Buffer[:len(o.st.Buffer):len(o.st.Buffer)], // shared, read-only: appends cannot reach it
 		Retry:     s.Retry,
 	}
 	if !o.cfg.NoMemory {
@@ -555,14 +555,27 @@ func checkResults(ids []string, rs []Result) ([]Result, error) {
 	if len(rs) != len(ids) {
 		return nil, fmt.Errorf("%w: %d results for %d items", ErrInvalid, len(rs), len(ids))
 	}
-	at := make(map[string]int, len(ids))
-	for i, id := range ids {
-		at[id] = i
+	inOrder := true
+	for i, r := range rs {
+		if r.ID != ids[i] {
+			inOrder = false
+			break
+		}
+	}
+	var at map[string]int
+	if !inOrder {
+		at = make(map[string]int, len(ids))
+		for i, id := range ids {
+			at[id] = i
+		}
 	}
 	out := make([]Result, len(ids))
 	seen := make([]bool, len(ids))
-	for _, r := range rs {
-		i, ok := at[r.ID]
+	for k, r := range rs {
+		i, ok := k, true
+		if !inOrder {
+			i, ok = at[r.ID]
+		}
 		switch {
 		case !ok:
 			return nil, fmt.Errorf("%w: result for unrequested item %q", ErrInvalid, r.ID)
