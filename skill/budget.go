@@ -62,7 +62,11 @@ func (b Budget) Validate() error {
 // Within checks that applying edits to before, giving after, respects lim;
 // the error wraps ErrOverBudget and names the limit.
 func Within(before, after Document, edits int, lim Limits) error {
-	s := Measure(before, after, nil)
+	return within(Measure(before, after, nil), after, edits, lim)
+}
+
+// within is Within on a change already measured.
+func within(s Size, after Document, edits int, lim Limits) error {
 	switch {
 	case lim.Edits >= 0 && edits > lim.Edits:
 		return fmt.Errorf("%w: %d edits, limit %d", ErrOverBudget, edits, lim.Edits)

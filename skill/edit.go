@@ -88,6 +88,8 @@ func Apply(doc Document, edits []Edit) (Document, error) {
 	return out, nil
 }
 
+// resolve turns edits into changes of the input, sorted by sortChanges,
+// and reports every edit that cannot apply.
 func resolve(doc Document, edits []Edit) ([]change, []error) {
 	text := doc.text
 	prot := doc.Protected()
@@ -181,10 +183,9 @@ func resolve(doc Document, edits []Edit) ([]change, []error) {
 	// Overlaps: two changes whose ranges intersect, or a replacement or
 	// deletion and an insertion at its start. Several insertions at one
 	// point are fine: commit orders them canonically.
-	sorted := append([]change(nil), changes...)
-	sortChanges(sorted)
-	for k := 1; k < len(sorted); k++ {
-		p, q := sorted[k-1], sorted[k]
+	sortChanges(changes)
+	for k := 1; k < len(changes); k++ {
+		p, q := changes[k-1], changes[k]
 		if q.start < p.end || (q.start == p.start && (p.end > p.start || q.end > q.start)) {
 			fail(&EditError{Index: max(p.idx, q.idx), Err: ErrOverlap, With: min(p.idx, q.idx)})
 		}
@@ -207,15 +208,14 @@ func sortChanges(cs []change) {
 	})
 }
 
-// commit applies resolved, non-overlapping changes front to back.
+// commit applies resolved, non-overlapping changes, sorted by sortChanges,
+// front to back.
 func commit(doc Document, changes []change) (Document, error) {
-	sorted := append([]change(nil), changes...)
-	sortChanges(sorted)
 	var b strings.Builder
 	text := doc.text
 	b.Grow(len(text) + 64*len(changes))
 	prev := 0
-	for _, c := range sorted {
+	for _, c := range changes {
 		b.WriteString(text[prev:c.start])
 		b.WriteString(c.text)
 		prev = c.end

@@ -91,6 +91,14 @@ func (g Gate) value(hard, soft float64) float64 {
 	return hard
 }
 
+// of is a score's value under the gate metric.
+func (g Gate) of(s valScore) float64 { return g.value(s.Hard, s.Soft) }
+
+// fits reports whether doc respects MaxLength (always, when it is zero).
+func (g Gate) fits(doc Document) bool {
+	return g.MaxLength == 0 || utf8.RuneCountInString(doc.Text()) <= g.MaxLength
+}
+
 // score summarises results (already in id order).
 func (g Gate) score(rs []Result) valScore {
 	s := valScore{Items: make([]float64, len(rs))}
@@ -115,7 +123,7 @@ type verdict struct {
 
 // decide compares a candidate with the current document.
 func (g Gate) decide(cand, cur valScore, candDoc Document, rng *rand.Rand) verdict {
-	c, k := g.value(cand.Hard, cand.Soft), g.value(cur.Hard, cur.Soft)
+	c, k := g.of(cand), g.of(cur)
 	if !(c-k > g.MinDelta) {
 		if c == k {
 			return verdict{reason: "tie"}
@@ -125,10 +133,8 @@ func (g Gate) decide(cand, cur valScore, candDoc Document, rng *rand.Rand) verdi
 		}
 		return verdict{reason: "gain within MinDelta"}
 	}
-	if g.MaxLength > 0 {
-		if n := utf8.RuneCountInString(candDoc.Text()); n > g.MaxLength {
-			return verdict{reason: fmt.Sprintf("document of %d characters exceeds MaxLength %d", n, g.MaxLength)}
-		}
+	if !g.fits(candDoc) {
+		return verdict{reason: fmt.Sprintf("document of %d characters exceeds MaxLength %d", utf8.RuneCountInString(candDoc.Text()), g.MaxLength)}
 	}
 	level := g.Level
 	if level == 0 {

@@ -162,7 +162,6 @@ type scratch struct {
 	Retry     *Retry           `json:"retry,omitempty"`
 	Edits     []Edit           `json:"edits,omitempty"`
 	Candidate Document         `json:"candidate"`
-	Failed    int              `json:"failed"`
 	Patterns  []FailurePattern `json:"patterns,omitempty"`
 }
 
@@ -247,10 +246,10 @@ func (o *Optimizer) Outcome() Outcome {
 	g := o.cfg.Gate
 	return Outcome{
 		Best:          o.st.Best,
-		BestScore:     g.value(o.st.BestScore.Hard, o.st.BestScore.Soft),
+		BestScore:     g.of(o.st.BestScore),
 		BestStep:      o.st.BestStep,
 		Current:       o.st.Current,
-		CurrentScore:  g.value(o.st.CurScore.Hard, o.st.CurScore.Soft),
+		CurrentScore:  g.of(o.st.CurScore),
 		Baseline:      o.st.Baseline,
 		Steps:         o.st.Step,
 		Stop:          o.st.Stop,
@@ -323,7 +322,7 @@ func (o *Optimizer) advance() Task {
 		case phValidate:
 			c := st.Scratch.Candidate
 			if s, ok := st.Cache[c.Hash()]; ok {
-				o.gateStep(s)
+				o.finishStep(o.judge(c, s, &st.Scratch.Rec))
 				continue
 			}
 			if t, ok := o.evalTask(PurposeCandidate, c, SplitValidation, o.val); ok {
@@ -346,7 +345,7 @@ func (o *Optimizer) advance() Task {
 		case phSlowValidate:
 			c := st.Slow.Candidate
 			if s, ok := st.Cache[c.Hash()]; ok {
-				o.gateSlow(s)
+				o.finishSlow(o.judge(c, s, &st.Slow.Rec))
 				continue
 			}
 			if t, ok := o.evalTask(PurposeSlowGate, c, SplitValidation, o.val); ok {
@@ -397,38 +396,32 @@ func (o *Optimizer) budgetStop(units, calls int) Stop {
 	return StopNone
 }
 
-// halt ends the run because of a budget: a step or epoch-end update in
-// progress is recorded as stopped.
-func (o *Optimizer) halt(why Stop) {
+// afford reports whether a call of units evaluation units and calls
+// proposer calls fits the hard budgets. If not, it ends the run: a step or
+// epoch-end update in progress is recorded as stopped.
+func (o *Optimizer) afford(units, calls int) bool {
+	why := o.budgetStop(units, calls)
+	if why == StopNone {
+		return true
+	}
 	st := &o.st
-	for _, rec := range []*Record{scratchRec(st.Scratch), slowRec(st.Slow)} {
-		if rec != nil {
-			rec.Decision, rec.Reason = DecisionStopped, string(why)
-			o.record(*rec)
-		}
+	stopped := func(rec Record) {
+		rec.Decision, rec.Reason = DecisionStopped, string(why)
+		o.record(rec)
+	}
+	if st.Scratch != nil {
+		stopped(st.Scratch.Rec)
+	}
+	if st.Slow != nil {
+		stopped(st.Slow.Rec)
 	}
 	st.Scratch, st.Slow = nil, nil
-	st.Stop = why
-	st.Phase = phDone
-}
-
-func scratchRec(s *scratch) *Record {
-	if s == nil {
-		return nil
-	}
-	return &s.Rec
-}
-
-func slowRec(s *slowScratch) *Record {
-	if s == nil {
-		return nil
-	}
-	return &s.Rec
+	st.Stop, st.Phase = why, phDone
+	return false
 }
 
 func (o *Optimizer) evalTask(p Purpose, doc Document, split Split, ids []string) (Task, bool) {
-	if why := o.budgetStop(len(ids), 0); why != StopNone {
-		o.halt(why)
+	if !o.afford(len(ids), 0) {
 		return Task{}, false
 	}
 	return Task{Kind: TaskEvaluate, Purpose: p, Epoch: o.st.Epoch, Step: o.st.Step, Document: doc, Split: split, IDs: ids}, true
@@ -437,8 +430,7 @@ func (o *Optimizer) evalTask(p Purpose, doc Document, split Split, ids []string)
 func (o *Optimizer) limits() Limits { return o.cfg.Budget.At(o.st.Step - 1) }
 
 func (o *Optimizer) proposeTask() (Task, bool) {
-	if why := o.budgetStop(0, 1); why != StopNone {
-		o.halt(why)
+	if !o.afford(0, 1) {
 		return Task{}, false
 	}
 	s := o.st.Scratch
@@ -466,8 +458,7 @@ func (o *Optimizer) proposeTask() (Task, bool) {
 }
 
 func (o *Optimizer) epochTask() (Task, bool) {
-	if why := o.budgetStop(0, 1); why != StopNone {
-		o.halt(why)
+	if !o.afford(0, 1) {
 		return Task{}, false
 	}
 	sl := o.st.Slow
@@ -538,7 +529,7 @@ func (o *Optimizer) Tell(r Reply) error {
 		if r.Err == nil {
 			st.Cost += r.Update.Cost
 		}
-		o.onEpochUpdate(r.Update, r.Err)
+		o.onEpochUpdate(t.EpochRequest, r.Update, r.Err)
 	}
 	return nil
 }
@@ -595,9 +586,15 @@ func checkResults(ids []string, rs []Result) ([]Result, error) {
 	return out, nil
 }
 
+// scored summarises a validation run of doc and caches it.
+func (o *Optimizer) scored(doc Document, rs []Result) valScore {
+	s := o.cfg.Gate.score(rs)
+	o.st.Cache[doc.Hash()] = s
+	return s
+}
+
 func (o *Optimizer) onEval(p Purpose, rs []Result, err error) {
 	st := &o.st
-	g := o.cfg.Gate
 	switch p {
 	case PurposeBaseline:
 		if err != nil {
@@ -606,11 +603,10 @@ func (o *Optimizer) onEval(p Purpose, rs []Result, err error) {
 			st.Stop, st.Phase = StopFailed, phDone
 			return
 		}
-		s := g.score(rs)
-		st.Cache[st.Current.Hash()] = s
+		s := o.scored(st.Current, rs)
 		st.CurScore, st.BestScore = s, s
-		st.Baseline = g.value(s.Hard, s.Soft)
-		o.record(Record{Kind: KindBaseline, After: st.Current.Hash(), ScoreAfter: st.Baseline, Best: st.Baseline, Decision: DecisionBaseline})
+		st.Baseline = o.cfg.Gate.of(s)
+		o.record(Record{Kind: KindBaseline, After: st.Current.Hash(), ScoreAfter: st.Baseline, Decision: DecisionBaseline})
 		st.Phase = phStartEpoch
 	case PurposeRollout:
 		if err != nil {
@@ -623,9 +619,7 @@ func (o *Optimizer) onEval(p Purpose, rs []Result, err error) {
 			o.finishStep(DecisionFailed, "validation: "+err.Error())
 			return
 		}
-		s := g.score(rs)
-		st.Cache[st.Scratch.Candidate.Hash()] = s
-		o.gateStep(s)
+		o.finishStep(o.judge(st.Scratch.Candidate, o.scored(st.Scratch.Candidate, rs), &st.Scratch.Rec))
 	case PurposeSlowPrevious, PurposeSlowCurrent:
 		if err != nil {
 			o.finishSlow(DecisionFailed, string(p)+": "+err.Error())
@@ -648,17 +642,13 @@ func (o *Optimizer) onEval(p Purpose, rs []Result, err error) {
 			o.finishSlow(DecisionFailed, "validation: "+err.Error())
 			return
 		}
-		s := g.score(rs)
-		st.Cache[st.Slow.Candidate.Hash()] = s
-		o.gateSlow(s)
+		o.finishSlow(o.judge(st.Slow.Candidate, o.scored(st.Slow.Candidate, rs), &st.Slow.Rec))
 	case PurposeFinal:
 		if err != nil {
 			o.finish(Record{Kind: KindFinal, Epoch: st.Epoch, Step: st.Step, Before: st.Best.Hash(), After: st.Current.Hash(), Decision: DecisionFailed, Reason: "final validation: " + err.Error()})
 			return
 		}
-		s := g.score(rs)
-		st.Cache[st.Current.Hash()] = s
-		o.promote(s)
+		o.promote(o.scored(st.Current, rs))
 	}
 }
 
@@ -675,7 +665,6 @@ func (o *Optimizer) planCalls(rs []Result) {
 			succ = append(succ, i)
 		}
 	}
-	s.Failed = len(fail)
 	s.Patterns = failurePatterns(rs)
 	s.Rec.Failed, s.Rec.Total = len(fail), len(rs)
 	for k, group := range [][]int{fail, succ} {
@@ -825,11 +814,8 @@ func (o *Optimizer) buildCandidate() {
 		o.finishStep(DecisionNoEdits, "the edits leave the document unchanged")
 		return
 	}
-	size := Measure(cur, cand, o.cfg.Tokenize)
-	s.Rec.Size = &size
-	s.Rec.After = cand.Hash()
-	s.Rec.Diff = Diff(cur, cand)
-	if err := Within(cur, cand, len(sel), lim); err != nil {
+	size := o.describe(&s.Rec, cur, cand)
+	if err := within(size, cand, len(sel), lim); err != nil {
 		o.finishStep(DecisionOverBudget, err.Error())
 		return
 	}
@@ -837,27 +823,32 @@ func (o *Optimizer) buildCandidate() {
 	o.st.Phase = phValidate
 }
 
-// gateStep decides on the step's candidate.
-func (o *Optimizer) gateStep(cand valScore) {
+// describe records the change from before to after in rec: the
+// candidate's hash, its size and its diff; it returns the size.
+func (o *Optimizer) describe(rec *Record, before, after Document) Size {
+	size := Measure(before, after, o.cfg.Tokenize)
+	rec.After, rec.Size, rec.Diff = after.Hash(), &size, Diff(before, after)
+	return size
+}
+
+// judge runs the gate on a scored candidate, filling rec's scores; an
+// accepted candidate becomes the current document, and the best if it
+// beats the best.
+func (o *Optimizer) judge(cand Document, s valScore, rec *Record) (Decision, string) {
 	st := &o.st
-	s := st.Scratch
 	g := o.cfg.Gate
-	before := g.value(st.CurScore.Hard, st.CurScore.Soft)
-	after := g.value(cand.Hard, cand.Soft)
-	s.Rec.ScoreBefore, s.Rec.ScoreAfter = before, after
-	v := g.decide(cand, st.CurScore, s.Candidate, o.rng)
-	s.Rec.PValue = v.p
+	rec.ScoreBefore, rec.ScoreAfter = g.of(st.CurScore), g.of(s)
+	v := g.decide(s, st.CurScore, cand, o.rng)
+	rec.PValue = v.p
 	if !v.accept {
-		o.finishStep(DecisionReject, v.reason)
-		return
+		return DecisionReject, v.reason
 	}
-	d := DecisionAccept
-	st.Current, st.CurScore = s.Candidate, cand
-	if after > g.value(st.BestScore.Hard, st.BestScore.Soft) {
-		d = DecisionNewBest
-		st.Best, st.BestScore, st.BestStep = s.Candidate, cand, st.Step
+	st.Current, st.CurScore = cand, s
+	if rec.ScoreAfter > g.of(st.BestScore) {
+		st.Best, st.BestScore, st.BestStep = cand, s, st.Step
+		return DecisionNewBest, ""
 	}
-	o.finishStep(d, "")
+	return DecisionAccept, ""
 }
 
 // finishStep records the step, feeds the buffer and moves on.
@@ -865,8 +856,7 @@ func (o *Optimizer) finishStep(d Decision, reason string) {
 	st := &o.st
 	s := st.Scratch
 	s.Rec.Decision, s.Rec.Reason = d, reason
-	s.Rec.Best = o.cfg.Gate.value(st.BestScore.Hard, st.BestScore.Soft)
-	entry := BufferEntry{Step: st.Step, Decision: d, Failed: s.Failed, Total: len(s.Rollouts), Patterns: s.Patterns}
+	entry := BufferEntry{Step: st.Step, Decision: d, Failed: s.Rec.Failed, Total: s.Rec.Total, Patterns: s.Patterns}
 	if d == DecisionReject {
 		entry.ScoreBefore, entry.ScoreAfter = s.Rec.ScoreBefore, s.Rec.ScoreAfter
 		entry.Rejected = s.Rec.Applied
@@ -881,7 +871,10 @@ func (o *Optimizer) finishStep(d Decision, reason string) {
 	st.Phase = phStartStep
 }
 
+// record appends r to the audit trail with the best score and the
+// counters as they stand.
 func (o *Optimizer) record(r Record) {
+	r.Best = o.cfg.Gate.of(o.st.BestScore)
 	r.EvalUnits, r.ProposerCalls, r.Cost = o.st.EvalUnits, o.st.Calls, o.st.Cost
 	o.st.Records = append(o.st.Records, r)
 }
@@ -895,11 +888,11 @@ func (o *Optimizer) epochEnd() {
 	}
 	if st.Epoch == 1 {
 		if len(st.Current.Protected()) == 0 {
-			before := st.Current
-			doc, err := NewDocument(strings.TrimRight(st.Current.Text(), " \t\r\n") + "\n\n" + ProtectedStart + "\n" + ProtectedEnd + "\n")
-			if err == nil {
+			if doc, err := withGuidance(st.Current, ""); err == nil {
+				rec := Record{Kind: KindSlow, Epoch: st.Epoch, Step: st.Step, Before: st.Current.Hash(), Decision: DecisionPlaceholder}
+				o.describe(&rec, st.Current, doc)
 				st.Current = doc
-				o.record(Record{Kind: KindSlow, Epoch: st.Epoch, Step: st.Step, Before: before.Hash(), After: doc.Hash(), Diff: Diff(before, doc), Decision: DecisionPlaceholder})
+				o.record(rec)
 			}
 		}
 		o.endEpoch()
@@ -918,7 +911,7 @@ func (o *Optimizer) endEpoch() {
 	o.st.Phase = phStartEpoch
 }
 
-func (o *Optimizer) onEpochUpdate(u EpochUpdate, err error) {
+func (o *Optimizer) onEpochUpdate(req EpochRequest, u EpochUpdate, err error) {
 	st := &o.st
 	sl := st.Slow
 	if err != nil {
@@ -927,8 +920,7 @@ func (o *Optimizer) onEpochUpdate(u EpochUpdate, err error) {
 		return
 	}
 	sl.Rec.Update = &u
-	counts := EpochRequest{Pairs: comparePairs(sl.Prev, sl.Curr)}.Counts()
-	sl.Rec.Pairs = counts
+	sl.Rec.Pairs = req.Counts()
 	if u.Memory != "" && !o.cfg.NoMemory {
 		st.Memory = u.Memory
 	}
@@ -941,15 +933,12 @@ func (o *Optimizer) onEpochUpdate(u EpochUpdate, err error) {
 		o.finishSlow(DecisionFailed, cerr.Error())
 		return
 	}
-	sl.Candidate = cand
-	sl.Rec.After = cand.Hash()
-	sl.Rec.Diff = Diff(st.Current, cand)
-	size := Measure(st.Current, cand, o.cfg.Tokenize)
-	sl.Rec.Size = &size
 	if cand.Hash() == st.Current.Hash() {
 		o.finishSlow(DecisionNoEdits, "guidance unchanged")
 		return
 	}
+	sl.Candidate = cand
+	o.describe(&sl.Rec, st.Current, cand)
 	if o.cfg.SlowUpdate == SlowGated {
 		st.Phase = phSlowValidate
 		return
@@ -962,31 +951,9 @@ func (o *Optimizer) onEpochUpdate(u EpochUpdate, err error) {
 	o.finishSlow(DecisionForce, "")
 }
 
-func (o *Optimizer) gateSlow(cand valScore) {
-	st := &o.st
-	sl := st.Slow
-	g := o.cfg.Gate
-	sl.Rec.ScoreBefore = g.value(st.CurScore.Hard, st.CurScore.Soft)
-	sl.Rec.ScoreAfter = g.value(cand.Hard, cand.Soft)
-	v := g.decide(cand, st.CurScore, sl.Candidate, o.rng)
-	sl.Rec.PValue = v.p
-	if !v.accept {
-		o.finishSlow(DecisionReject, v.reason)
-		return
-	}
-	d := DecisionAccept
-	st.Current, st.CurScore = sl.Candidate, cand
-	if sl.Rec.ScoreAfter > g.value(st.BestScore.Hard, st.BestScore.Soft) {
-		d = DecisionNewBest
-		st.Best, st.BestScore, st.BestStep = sl.Candidate, cand, st.Step
-	}
-	o.finishSlow(d, "")
-}
-
 func (o *Optimizer) finishSlow(d Decision, reason string) {
 	sl := o.st.Slow
 	sl.Rec.Decision, sl.Rec.Reason = d, reason
-	sl.Rec.Best = o.cfg.Gate.value(o.st.BestScore.Hard, o.st.BestScore.Soft)
 	o.record(sl.Rec)
 	o.endEpoch()
 }
@@ -996,16 +963,13 @@ func (o *Optimizer) finishSlow(d Decision, reason string) {
 func (o *Optimizer) promote(s valScore) {
 	st := &o.st
 	g := o.cfg.Gate
-	best := g.value(st.BestScore.Hard, st.BestScore.Soft)
-	last := g.value(s.Hard, s.Soft)
+	best, last := g.of(st.BestScore), g.of(s)
 	rec := Record{Kind: KindFinal, Epoch: st.Epoch, Step: st.Step, Before: st.Best.Hash(), After: st.Current.Hash(), ScoreBefore: best, ScoreAfter: last, Decision: DecisionKeep}
-	fits := g.MaxLength == 0 || len([]rune(st.Current.Text())) <= g.MaxLength
-	if last > best && fits {
+	if last > best && g.fits(st.Current) {
 		st.Best, st.BestScore, st.BestStep = st.Current, s, st.Step
 		rec.Decision = DecisionPromote
 	}
 	st.CurScore = s
-	rec.Best = g.value(st.BestScore.Hard, st.BestScore.Soft)
 	o.finish(rec)
 }
 

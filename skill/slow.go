@@ -16,7 +16,7 @@ func guidance(d Document) string {
 }
 
 // withGuidance returns d with every protected region removed and one
-// region holding g appended at the end, as the reference's slow update
+// region holding g (empty: the epoch-1 placeholder) appended at the end, as the reference's slow update
 // rewrites its block (runs of blank lines left by the removal collapse to
 // one blank line).
 func withGuidance(d Document, g string) (Document, error) {
@@ -35,5 +35,8 @@ func withGuidance(d Document, g string) (Document, error) {
 	if strings.Contains(g, ProtectedStart) || strings.Contains(g, ProtectedEnd) {
 		return d, errGuidanceMarkers
 	}
-	return NewDocument(text + "\n\n" + ProtectedStart + "\n" + g + "\n" + ProtectedEnd + "\n")
+	if g != "" {
+		g += "\n"
+	}
+	return NewDocument(text + "\n\n" + ProtectedStart + "\n" + g + ProtectedEnd + "\n")
 }
