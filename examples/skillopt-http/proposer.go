@@ -223,11 +223,7 @@ func (p *ChatProposer) renderRequest(req skill.Request) string {
 	fmt.Fprintf(&b, "The rollouts below are %s of the agent using the current skill document.\n\n", kind)
 
 	b.WriteString("## Current skill document\n\n")
-	b.WriteString(docOpen + "\n" + req.Document.Text())
-	if !strings.HasSuffix(req.Document.Text(), "\n") {
-		b.WriteString("\n")
-	}
-	b.WriteString(docClose + "\n\n")
+	writeDocument(&b, req.Document)
 
 	b.WriteString("## Limits of this step\n\n")
 	lim := req.Limits
@@ -324,11 +320,7 @@ func renderEpoch(req skill.EpochRequest) string {
 	}
 
 	b.WriteString("## Current skill document\n\n")
-	b.WriteString(docOpen + "\n" + req.Current.Text())
-	if !strings.HasSuffix(req.Current.Text(), "\n") {
-		b.WriteString("\n")
-	}
-	b.WriteString(docClose + "\n\n")
+	writeDocument(&b, req.Current)
 
 	b.WriteString("## Current guidance\n\n")
 	if req.Guidance != "" {
@@ -391,4 +383,14 @@ func unfence(s string) string {
 		return rest // the first line is an info string
 	}
 	return body
+}
+
+// writeDocument writes doc between the document markers, ending its last
+// line.
+func writeDocument(b *strings.Builder, doc skill.Document) {
+	b.WriteString(docOpen + "\n" + doc.Text())
+	if !strings.HasSuffix(doc.Text(), "\n") {
+		b.WriteString("\n")
+	}
+	b.WriteString(docClose + "\n\n")
 }
