@@ -62,7 +62,6 @@ type Bench struct {
 	MaxLength      int     // beyond this many bytes the agent gets confused
 	LengthPenalty  float64
 	Evaluations    atomic.Int64 // items evaluated
-	Calls          atomic.Int64 // Evaluate calls
 	mu             sync.Mutex
 	DocsEvaluated  map[string]int // validation evaluations per document hash
 	ParallelAgents int            // run items on this many goroutines (0: sequential)
@@ -119,7 +118,6 @@ func (b *Bench) Prob(doc skill.Document, id string) float64 {
 // Evaluate implements skill.Evaluator: a deterministic Bernoulli draw per
 // (document, item), so the same document always gets the same results.
 func (b *Bench) Evaluate(ctx context.Context, doc skill.Document, split skill.Split, ids []string) ([]skill.Result, error) {
-	b.Calls.Add(1)
 	if split == skill.SplitValidation {
 		b.mu.Lock()
 		b.DocsEvaluated[doc.Hash()]++
@@ -169,8 +167,6 @@ func (b *Bench) Evaluate(ctx context.Context, doc skill.Document, split skill.Sp
 type Proposer struct {
 	Seed                                  uint64
 	PUseless, PHarmful, PLong, PBadAnchor float64
-	// Seen records, per step, the buffer text each call received.
-	Seen []string
 }
 
 // NewProposer returns a proposer with the example's noise levels.
@@ -184,7 +180,6 @@ func (p *Proposer) rng(step, call, attempt int) *rand.Rand {
 
 // Propose implements skill.Proposer.
 func (p *Proposer) Propose(_ context.Context, req skill.Request) (skill.Proposal, error) {
-	p.Seen = append(p.Seen, req.Buffer.String())
 	attempt := 0
 	if req.Retry != nil {
 		attempt = req.Retry.Attempt
