@@ -229,20 +229,11 @@ func (c *StopController) EndStep() bool {
 	}
 	sorted := append([]int(nil), c.lengths[:n]...)
 	sort.Ints(sorted)
-	k1 := int(stopPercentile(sorted, c.cfg.K1Pct))
-	k2 := int(stopPercentile(sorted, c.cfg.K2Pct))
+	k1 := int(num.QuantileSorted(sorted, c.cfg.K1Pct/100))
+	k2 := int(num.QuantileSorted(sorted, c.cfg.K2Pct/100))
 	c.k1 = max(k1, c.cfg.MinK1)
 	c.k2 = max(k2, c.k1+c.cfg.MinGap)
 	return true
-}
-
-// stopPercentile is numpy's default (linear) percentile of sorted values.
-func stopPercentile(sorted []int, pct float64) float64 {
-	pos := pct / 100 * float64(len(sorted)-1)
-	lo := int(math.Floor(pos))
-	hi := min(lo+1, len(sorted)-1)
-	f := pos - float64(lo)
-	return float64(sorted[lo]) + f*float64(sorted[hi]-sorted[lo])
 }
 
 // Thresholds maps a batch of prompts to stop thresholds by information rate

@@ -11,6 +11,7 @@ import (
 
 	"github.com/budgetkit/budgetkit/internal/num"
 	"github.com/budgetkit/budgetkit/internal/randx"
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
@@ -461,7 +462,7 @@ func (s *Sampler) publish() {
 		for i, w := range st.Windows {
 			var mu float64
 			if len(w) > 0 {
-				mu = num.KahanSum(w) / float64(len(w))
+				mu = floats.SumCompensated(w) / float64(len(w))
 			}
 			score[i] = mu + s.cfg.C*math.Sqrt(2*math.Log(bigN+1)/(st.Counts[i]+1))
 		}

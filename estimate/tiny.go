@@ -7,6 +7,7 @@ import (
 
 	"github.com/budgetkit/budgetkit/internal/num"
 	"github.com/budgetkit/budgetkit/internal/randx"
+	"gonum.org/v1/gonum/floats"
 )
 
 // AnchorConfig configures AnchorPoints. Zero fields mean the defaults.
@@ -307,7 +308,7 @@ func BinarizeThreshold(matrix [][]float64) (float64, error) {
 	if len(xs) == 0 {
 		return 0, fmt.Errorf("%w: no observed scores", ErrInvalid)
 	}
-	mean := num.KahanSum(xs) / float64(len(xs))
+	mean := floats.SumCompensated(xs) / float64(len(xs))
 	slices.Sort(xs)
 	n := float64(len(xs))
 	best, bestGap := xs[0], math.Inf(1)

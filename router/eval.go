@@ -8,6 +8,7 @@ import (
 
 	"github.com/budgetkit/budgetkit/estimate"
 	"github.com/budgetkit/budgetkit/internal/num"
+	"gonum.org/v1/gonum/floats"
 )
 
 // CurvePoint is one point of a deferral curve.
@@ -56,7 +57,7 @@ func DeferralCurve(scores, weakQ, strongQ, weakCost, strongCost []float64, point
 		p := float64(k) / float64(points-1)
 		tau := math.Inf(1)
 		if p > 0 {
-			tau = quantileSorted(sorted, 1-p)
+			tau = num.QuantileSorted(sorted, 1-p)
 		}
 		var strong, q, c float64
 		for i, s := range scores {
@@ -171,5 +172,5 @@ func Summarize(costs, scores []float64) (RunSummary, error) {
 		return RunSummary{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	n := float64(len(costs))
-	return RunSummary{Quality: num.KahanSum(scores) / n, Cost: num.KahanSum(costs) / n, CostOfPass: cop}, nil
+	return RunSummary{Quality: floats.SumCompensated(scores) / n, Cost: floats.SumCompensated(costs) / n, CostOfPass: cop}, nil
 }

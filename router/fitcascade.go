@@ -254,7 +254,7 @@ func (f *cascadeFitter) rec(j int, rem []int, kmin int, acc, cost float64) {
 	for k := kmin; k < len(f.grid); k++ {
 		tau := 1.0
 		if len(vals) > 0 {
-			tau = quantileSorted(vals, f.grid[k])
+			tau = num.QuantileSorted(vals, f.grid[k])
 		}
 		a, c := acc, cost
 		next = next[:0]

@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// floats decodes data as little-endian float64s (at most max of them).
-func floats(data []byte, max int) []float64 {
+// decodeFloats decodes data as little-endian float64s (at most max of them).
+func decodeFloats(data []byte, max int) []float64 {
 	var out []float64
 	for len(data) >= 8 && len(out) < max {
 		out = append(out, math.Float64frombits(binary.LittleEndian.Uint64(data)))
@@ -31,7 +31,7 @@ func FuzzCalibrateTau(f *testing.F) {
 	f.Add(encode(math.NaN(), 1), 0.5)
 	f.Add([]byte{}, -1.0)
 	f.Fuzz(func(t *testing.T, data []byte, p float64) {
-		xs := floats(data, 64)
+		xs := decodeFloats(data, 64)
 		tau, err := CalibrateTau(xs, p)
 		if err != nil {
 			if !errors.Is(err, ErrInvalid) {
@@ -55,7 +55,7 @@ func FuzzAssignBatch(f *testing.F) {
 	f.Add(encode(1, -1), uint8(1), 0.0)
 	f.Fuzz(func(t *testing.T, data []byte, mm uint8, budget float64) {
 		m := int(mm%4) + 1
-		xs := floats(data, 2*m*6)
+		xs := decodeFloats(data, 2*m*6)
 		n := len(xs) / (2 * m)
 		q, c := make([][]float64, n), make([][]float64, n)
 		for i := 0; i < n; i++ {
@@ -99,7 +99,7 @@ func FuzzPacer(f *testing.F) {
 			}
 			return
 		}
-		xs := floats(data, 200)
+		xs := decodeFloats(data, 200)
 		var settled []uint64
 		for len(xs) >= 5 {
 			q, c, actual := xs[0:2], xs[2:4], xs[4]

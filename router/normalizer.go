@@ -134,11 +134,11 @@ func (n *CostNormalizer) Range() (lo, hi float64, count int) {
 	if len(n.sorted) == 0 {
 		return 0, 0, 0
 	}
-	return quantileSorted(n.sorted, n.cfg.Lo), quantileSorted(n.sorted, n.cfg.Hi), len(n.sorted)
+	return num.QuantileSorted(n.sorted, n.cfg.Lo), num.QuantileSorted(n.sorted, n.cfg.Hi), len(n.sorted)
 }
 
 func (n *CostNormalizer) eff(s float64) float64 {
-	lo, hi := quantileSorted(n.sorted, n.cfg.Lo), quantileSorted(n.sorted, n.cfg.Hi)
+	lo, hi := num.QuantileSorted(n.sorted, n.cfg.Lo), num.QuantileSorted(n.sorted, n.cfg.Hi)
 	if n.cfg.Degenerate == DegenerateBudgetMem {
 		if hi <= lo {
 			if hi == 0 {

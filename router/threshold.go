@@ -3,7 +3,6 @@ package router
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"sort"
 
@@ -29,18 +28,7 @@ func Quantile(xs []float64, p float64) (float64, error) {
 	}
 	s := slices.Clone(xs)
 	sort.Float64s(s)
-	return quantileSorted(s, p), nil
-}
-
-// quantileSorted is Quantile on sorted, validated data.
-func quantileSorted(s []float64, p float64) float64 {
-	h := float64(len(s)-1) * p
-	lo := math.Floor(h)
-	i := int(lo)
-	if i >= len(s)-1 {
-		return s[len(s)-1]
-	}
-	return s[i] + (h-lo)*(s[i+1]-s[i])
+	return num.QuantileSorted(s, p), nil
 }
 
 // CalibrateTau returns the threshold τ that sends a fraction strongFraction

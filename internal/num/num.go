@@ -85,14 +85,23 @@ func Softmax(dst, xs []float64, temperature float64) {
 	}
 }
 
-// KahanSum returns the compensated sum of xs.
-func KahanSum(xs []float64) float64 {
-	var s, c float64
-	for _, x := range xs {
-		y := x - c
-		t := s + y
-		c = (t - s) - y
-		s = t
+// QuantileSorted returns the p-quantile (0 ≤ p ≤ 1) of sorted, non-empty
+// data by linear interpolation between order statistics — Hyndman and Fan's
+// type 7, the default of numpy.percentile, pandas' Series.quantile and R's
+// quantile:
+//
+//	h = (n − 1)·p,  Q = s[⌊h⌋] + (h − ⌊h⌋)·(s[⌊h⌋+1] − s[⌊h⌋])
+//
+// Callers validate p and the data; it does not allocate.
+func QuantileSorted[T ~int | ~int64 | ~float64](s []T, p float64) float64 {
+	h := float64(len(s)-1) * p
+	lo := math.Floor(h)
+	i := int(lo)
+	if i >= len(s)-1 {
+		return float64(s[len(s)-1])
 	}
-	return s
+	if i < 0 {
+		return float64(s[0])
+	}
+	return float64(s[i]) + (h-lo)*(float64(s[i+1])-float64(s[i]))
 }

@@ -79,7 +79,13 @@ func TestFiniteAndClamp(t *testing.T) {
 	if Clamp(5, 0, 1) != 1 || Clamp(-5, 0, 1) != 0 || Clamp(0.5, 0, 1) != 0.5 {
 		t.Error("Clamp")
 	}
-	if KahanSum([]float64{1, 1e-16, 1e-16, 1e-16, 1e-16}) != 1+4e-16 {
-		t.Error("KahanSum lost precision")
+	// Type-7 quantiles; values from numpy.percentile(x, 100*p).
+	for _, c := range []struct{ p, want float64 }{{0, 1}, {0.25, 1.75}, {0.5, 2.5}, {0.9, 3.7}, {1, 4}} {
+		if got := QuantileSorted([]float64{1, 2, 3, 4}, c.p); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("QuantileSorted(p=%v) = %v, want %v", c.p, got, c.want)
+		}
+	}
+	if got := QuantileSorted([]int{100, 200, 300}, 0.75); got != 250 {
+		t.Errorf("QuantileSorted(ints) = %v, want 250", got)
 	}
 }
