@@ -31,3 +31,8 @@ func (w *wrapped) Error() string { return w.msg }
 func (w *wrapped) Unwrap() error { return w.parent }
 
 func errorsJoin(msg string, parent error) error { return &wrapped{msg: msg, parent: parent} }
+
+// ErrLedgerUnavailable reports that a Ledger could not be reached (a
+// network or server failure), as distinct from a refusal on its merits.
+// Callers choose fail-closed (reject) or fail-open (serve up to a local cap).
+var ErrLedgerUnavailable = errors.New("router: ledger unavailable")
