@@ -240,10 +240,7 @@ func knapsackRL(batch []*prompt, tr *estimate.Tracker) ([]int, error) {
 func posteriorGreedy(batch []*prompt, tr *estimate.Tracker) ([]int, error) {
 	items := make([]budget.Item, len(batch))
 	for i, pr := range batch {
-		a, b, err := tr.Posterior(pr.id)
-		if err != nil { // unseen: the tracker's prior
-			a, b = tr.Config().PriorAlpha, tr.Config().PriorBeta
-		}
+		a, b, _ := tr.Posterior(pr.id) // the prior for a prompt never seen
 		items[i] = budget.Item{Value: budget.BetaKnapsack{Alpha: a, Beta: b}, Min: 2, Max: 128}
 	}
 	a, err := budget.Allocate(items, float64(len(batch)*perPrompt), budget.AllocOptions{Exact: true})
