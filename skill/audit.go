@@ -118,10 +118,6 @@ func ReadAudit(r io.Reader) ([]Record, error) {
 	}
 }
 
-// ErrReplay reports a replayed run that asks for a call the recording does
-// not hold.
-var ErrReplay = errors.New("skill: replay diverged from the recording")
-
 // Replay answers Propose and EpochEnd from a recorded audit trail, in
 // order, so that a run with the same documents, configuration and a
 // deterministic Evaluator reproduces the recorded one bit for bit (a

@@ -1,14 +1,10 @@
 package skill
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"unicode/utf8"
 )
-
-// ErrOverBudget reports a change beyond a step's limits.
-var ErrOverBudget = errors.New("skill: change exceeds the step's budget")
 
 // Limits bounds one step's change. A negative field means no limit.
 type Limits struct {

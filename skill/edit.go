@@ -28,17 +28,6 @@ type Edit struct {
 	Content string `json:"content,omitempty"`
 }
 
-// Errors an edit can fail with; EditError wraps one of them.
-var (
-	ErrUnknownOp       = errors.New("skill: unknown edit op")
-	ErrEmptyEdit       = errors.New("skill: empty target or content")
-	ErrAnchorMissing   = errors.New("skill: target not found")
-	ErrAnchorAmbiguous = errors.New("skill: target matches more than once")
-	ErrOverlap         = errors.New("skill: edits overlap")
-	ErrProtected       = errors.New("skill: edit touches a protected region")
-	ErrNoOp            = errors.New("skill: edit changes nothing")
-)
-
 // EditError describes why edit Index could not be applied.
 type EditError struct {
 	Index int
