@@ -20,6 +20,11 @@ const (
 	OpDelete        Op = "delete"         // remove Target
 )
 
+// String returns the op's name, or Op("…") for an unknown value.
+func (o Op) String() string {
+	return stringEnum("Op", o, OpAppend, OpInsertAfter, OpInsertBefore, OpAppendSection, OpReplace, OpDelete)
+}
+
 // Edit is one bounded change to a document. Target is exact text of the
 // document (a section title for OpAppendSection).
 type Edit struct {
@@ -98,7 +103,7 @@ func resolve(doc Document, edits []Edit) ([]change, []error) {
 		switch e.Op {
 		case OpAppend, OpInsertAfter, OpInsertBefore, OpAppendSection, OpReplace, OpDelete:
 		default:
-			fail(&EditError{Index: i, Err: fmt.Errorf("%w %q", ErrUnknownOp, e.Op)})
+			fail(&EditError{Index: i, Err: fmt.Errorf("%w %q", ErrUnknownOp, string(e.Op))})
 			continue
 		}
 		needTarget := e.Op != OpAppend

@@ -7,7 +7,7 @@ import (
 // epochEnd starts the epoch-end update, or skips it.
 func (o *Optimizer) epochEnd() {
 	st := &o.st
-	if o.cfg.SlowUpdate == SlowOff {
+	if o.cfg.SlowUpdate == SlowOff || st.NoHook {
 		o.endEpoch()
 		return
 	}

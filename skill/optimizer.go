@@ -7,24 +7,34 @@ import (
 )
 
 // Optimizer runs SkillOpt on one skill document. Drive it with Run, or
-// yourself with Next and Tell.
+// yourself with Next (or NextAt) and Tell. Each step costs, besides the
+// caller's calls, O(E·n) for E proposed edits on an n-byte document
+// (Apply) plus one O(n·d) line diff (d the number of changed lines).
+//
+// The zero Optimizer is not usable: create one with NewOptimizer. On a zero
+// value, Next returns a TaskDone with StopFailed, and Tell, Run, Snapshot,
+// Restore and WriteAudit return an error wrapping ErrInvalid; none panics.
 //
 // An Optimizer is single-owner: its methods must not be called
 // concurrently (the caller's Evaluator may run items in parallel inside
 // one call; the Optimizer holds no lock while a callback runs).
 type Optimizer struct {
-	cfg        Config
+	cfg        OptimizerConfig
 	train, val []string
 	st         state
 	pcg        *rand.PCG
 	rng        *rand.Rand
 	pending    *Task
-	started    time.Time
+	// The wall clock as the caller passes it to NextAt: the first and the
+	// latest time seen since creation or Restore (elapsed time is
+	// st.Elapsed plus their difference).
+	started, latest time.Time
+	clocked         bool
 }
 
-// New returns an Optimizer for the initial document, training item ids
+// NewOptimizer returns an Optimizer for the initial document, training item ids
 // (batched into steps) and validation item ids (the gate's fixed split).
-func New(initial Document, train, validation []string, cfg Config) (*Optimizer, error) {
+func NewOptimizer(initial Document, train, validation []string, cfg OptimizerConfig) (*Optimizer, error) {
 	if initial.text == "" {
 		return nil, fmt.Errorf("%w: empty initial document (use NewDocument)", ErrInvalid)
 	}
@@ -46,7 +56,6 @@ func New(initial Document, train, validation []string, cfg Config) (*Optimizer, 
 	o.pcg = rand.NewPCG(cfg.Seed, 0x5eed5111)
 	o.rng = rand.New(o.pcg)
 	o.st = state{Phase: phBaseline, Current: initial, Best: initial, PrevEpoch: initial, Cache: map[string]valScore{}}
-	o.started = cfg.Now()
 	return o, nil
 }
 
@@ -64,14 +73,31 @@ func checkIDs(split string, ids []string) error {
 	return nil
 }
 
-// Config returns the configuration with defaults filled in.
-func (o *Optimizer) Config() Config { return o.cfg }
+// valid reports an Optimizer that was not made by NewOptimizer (a zero
+// value or nil).
+func (o *Optimizer) valid() error {
+	if o == nil || o.rng == nil {
+		return fmt.Errorf("%w: Optimizer not created with NewOptimizer", ErrInvalid)
+	}
+	return nil
+}
 
-// Outcome returns the run's state: the best document so far and the
+// Config returns the configuration with defaults filled in.
+func (o *Optimizer) Config() OptimizerConfig {
+	if o == nil {
+		return OptimizerConfig{}
+	}
+	return o.cfg
+}
+
+// Summary returns the run's state: the best document so far and the
 // counters.
-func (o *Optimizer) Outcome() Outcome {
+func (o *Optimizer) Summary() Summary {
+	if o == nil {
+		return Summary{}
+	}
 	g := o.cfg.Gate
-	return Outcome{
+	return Summary{
 		Best:          o.st.Best,
 		BestScore:     g.of(o.st.BestScore),
 		BestStep:      o.st.BestStep,
@@ -88,18 +114,56 @@ func (o *Optimizer) Outcome() Outcome {
 }
 
 // Memory returns the optimizer-side meta memory.
-func (o *Optimizer) Memory() string { return o.st.Memory }
+func (o *Optimizer) Memory() string {
+	if o == nil {
+		return ""
+	}
+	return o.st.Memory
+}
 
 // Buffer returns a copy of the rejected-edit buffer.
-func (o *Optimizer) Buffer() Buffer { return append(Buffer(nil), o.st.Buffer...) }
+func (o *Optimizer) Buffer() Buffer {
+	if o == nil {
+		return nil
+	}
+	return append(Buffer(nil), o.st.Buffer...)
+}
 
-func (o *Optimizer) elapsed() time.Duration { return o.st.Elapsed + o.cfg.Now().Sub(o.started) }
+// elapsed is the wall time the run has taken, as measured by the times
+// given to NextAt.
+func (o *Optimizer) elapsed() time.Duration {
+	if !o.clocked {
+		return o.st.Elapsed
+	}
+	return o.st.Elapsed + o.latest.Sub(o.started)
+}
+
+// observe records the caller's clock reading; time never runs backwards.
+func (o *Optimizer) observe(now time.Time) {
+	switch {
+	case !o.clocked:
+		o.started, o.latest, o.clocked = now, now, true
+	case now.After(o.latest):
+		o.latest = now
+	}
+}
 
 func (o *Optimizer) stepsPerEpoch() int { return o.cfg.stepsPerEpoch(len(o.train)) }
 
-// Next returns what must be done next. It returns the same task until Tell
+// Next is shorthand for NextAt(time.Now()).
+func (o *Optimizer) Next() Task { return o.NextAt(time.Now()) }
+
+// NextAt returns what must be done next, with now the current wall time
+// (for Config.MaxWall and Summary.Elapsed: the run's wall time is measured
+// between the first and the latest NextAt since NewOptimizer or Restore,
+// plus what a restored snapshot had counted; a time earlier than one seen
+// before counts as no progress). It returns the same task until Tell
 // answers it; once the run has ended it returns a TaskDone.
-func (o *Optimizer) Next() Task {
+func (o *Optimizer) NextAt(now time.Time) Task {
+	if o.valid() != nil {
+		return Task{Kind: TaskDone, Stop: StopFailed}
+	}
+	o.observe(now)
 	if o.pending != nil {
 		return *o.pending
 	}

@@ -43,6 +43,7 @@ type state struct {
 	Calls       int                 `json:"proposer_calls"`
 	Cost        float64             `json:"cost"`
 	Elapsed     time.Duration       `json:"elapsed"`
+	NoHook      bool                `json:"no_hook,omitempty"` // SlowAuto, run by Run without an EpochHook: epoch-end updates skipped
 	Stop        Stop                `json:"stop,omitempty"`
 	Err         string              `json:"err,omitempty"`
 	Records     []Record            `json:"records,omitempty"`

@@ -11,6 +11,9 @@ import (
 // accepted and recorded as a failure (a failed evaluation fails its step,
 // a failed proposal is retried or contributes no edits).
 func (o *Optimizer) Tell(r Reply) error {
+	if err := o.valid(); err != nil {
+		return err
+	}
 	if o.pending == nil {
 		return fmt.Errorf("%w: no task is pending (call Next first)", ErrProtocol)
 	}

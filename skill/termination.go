@@ -6,7 +6,7 @@ import ()
 type Stop string
 
 const (
-	StopNone           Stop = ""                // still running
+	StopRunning        Stop = ""                // still running
 	StopDone           Stop = "done"            // every epoch ran
 	StopEvalBudget     Stop = "eval_budget"     // the next evaluation would exceed MaxEvalUnits
 	StopProposerBudget Stop = "proposer_budget" // the next call would exceed MaxProposerCalls
@@ -14,6 +14,15 @@ const (
 	StopWallTime       Stop = "wall_time"       // MaxWall was reached
 	StopFailed         Stop = "failed"          // the initial document could not be scored
 )
+
+// String returns the reason's name ("running" for StopRunning), or
+// Stop("…") for an unknown value.
+func (s Stop) String() string {
+	if s == StopRunning {
+		return "running"
+	}
+	return stringEnum("Stop", s, StopDone, StopEvalBudget, StopProposerBudget, StopCostBudget, StopWallTime, StopFailed)
+}
 
 // budgetStop returns the budget the next call would break, if any.
 func (o *Optimizer) budgetStop(units, calls int) Stop {
@@ -28,7 +37,7 @@ func (o *Optimizer) budgetStop(units, calls int) Stop {
 	case c.MaxWall > 0 && o.elapsed() >= c.MaxWall:
 		return StopWallTime
 	}
-	return StopNone
+	return StopRunning
 }
 
 // afford reports whether a call of units evaluation units and calls
@@ -36,7 +45,7 @@ func (o *Optimizer) budgetStop(units, calls int) Stop {
 // epoch-end update in progress is recorded as stopped.
 func (o *Optimizer) afford(units, calls int) bool {
 	why := o.budgetStop(units, calls)
-	if why == StopNone {
+	if why == StopRunning {
 		return true
 	}
 	st := &o.st

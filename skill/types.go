@@ -23,15 +23,28 @@ const (
 	DecisionStopped     Decision = "stopped"         // a hard budget stopped the run during this step
 )
 
+// String returns the decision as written in the audit trail, or
+// Decision("…") for an unknown value.
+func (d Decision) String() string {
+	return stringEnum("Decision", d, DecisionBaseline, DecisionAccept, DecisionNewBest, DecisionReject, DecisionNoEdits,
+		DecisionOverBudget, DecisionFailed, DecisionForce, DecisionPlaceholder, DecisionPromote, DecisionKeep, DecisionStopped)
+}
+
 // TaskKind is what the caller must do next.
 type TaskKind int
 
 const (
-	TaskDone     TaskKind = iota // the run has ended; see Task.Stop
+	TaskNone     TaskKind = iota // the zero Task: nothing asked (the run is not finished); NextAt never returns it
 	TaskEvaluate                 // run Evaluator.Evaluate(Document, Split, IDs)
 	TaskPropose                  // run Proposer.Propose(Request)
 	TaskEpoch                    // run EpochHook.EpochEnd(EpochRequest)
+	TaskDone                     // the run has ended; see Task.Stop
 )
+
+// String returns the kind's name ("evaluate", …), or TaskKind(n).
+func (k TaskKind) String() string {
+	return intEnum("TaskKind", k, "none", "evaluate", "propose", "epoch", "done")
+}
 
 // Purpose says why a document is evaluated.
 type Purpose string
@@ -45,6 +58,12 @@ const (
 	PurposeSlowGate     Purpose = "slow_gate"     // a gated slow update on the validation split
 	PurposeFinal        Purpose = "final"         // the last document, for final promotion
 )
+
+// String returns the purpose's name, or Purpose("…") for an unknown value.
+func (p Purpose) String() string {
+	return stringEnum("Purpose", p, PurposeBaseline, PurposeRollout, PurposeCandidate, PurposeSlowPrevious,
+		PurposeSlowCurrent, PurposeSlowGate, PurposeFinal)
+}
 
 // Task is one request of the ask/tell form.
 type Task struct {
@@ -68,8 +87,8 @@ type Reply struct {
 	Err      error
 }
 
-// Outcome summarises a run, finished or not.
-type Outcome struct {
+// Summary summarises a run, finished or not.
+type Summary struct {
 	Best          Document
 	BestScore     float64
 	BestStep      int // global step at which Best was accepted (0: the initial document)
