@@ -124,7 +124,7 @@
 // ErrRejected), ErrUnknownReservation and ErrInfeasible. A failed call
 // leaves state unchanged; NaN never propagates. Pacer, TauTracker and
 // CostNormalizer are safe for concurrent use and snapshot themselves as
-// versioned JSON (MarshalBinary/UnmarshalBinary) so a run resumes
+// versioned JSON (Snapshot/Restore) so a run resumes
 // bit-identically; the other routers hold no mutable state. Predictors and
 // cost functions are called outside every lock.
 //
