@@ -76,7 +76,7 @@
 // nothing fits the pacer rejects (ErrBudgetExhausted) or, if asked, falls
 // back to the cheapest model. Budgets are a total over a horizon of N
 // requests and/or a rolling time window; time is a parameter (Query.At,
-// Decide's now) in the style of x/time/rate, never a hidden clock.
+// Settle's now) in the style of x/time/rate, never a hidden clock.
 //
 // TierRouter (BudgetMem): modules offered in Low/Mid/High tiers; a
 // per-module policy (LinearTierPolicy, or any TierPolicy) scores the tiers,
