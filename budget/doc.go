@@ -34,7 +34,7 @@
 // within the largest single gain of the optimum), SolverDP (exact multiple-
 // choice knapsack over integer costs, refused above a work limit with
 // ErrTooLarge), SolverLagrangian (bisection on λ, then greedy repair) and
-// SolverAuto. AllocOptions adds Knapsack RL's default bounds [2, 128], an
+// SolverAuto. AllocateConfig adds Knapsack RL's default bounds [2, 128], an
 // exact-budget mode, a leftover policy, divisibility by a number of workers,
 // and deterministic tie-breaking by index.
 //
@@ -180,5 +180,5 @@
 //		}
 //		items[i] = budget.Item{Value: budget.BetaKnapsack{Alpha: a, Beta: b}}
 //	}
-//	alloc, err := budget.Allocate(items, float64(8*len(batch)), budget.AllocOptions{Exact: true})
+//	alloc, err := budget.Allocate(items, float64(8*len(batch)), budget.AllocateConfig{Exact: true})
 package budget

@@ -12,7 +12,7 @@ func ExampleAllocate() {
 	for _, p := range []float64{0.05, 0.35, 0.6, 1} {
 		items = append(items, budget.Item{Value: budget.Knapsack{P: p}, Min: 2, Max: 16})
 	}
-	a, err := budget.Allocate(items, 32, budget.AllocOptions{Exact: true})
+	a, err := budget.Allocate(items, 32, budget.AllocateConfig{Exact: true})
 	if err != nil {
 		panic(err)
 	}
@@ -29,7 +29,7 @@ func ExampleBetaKnapsack() {
 		{Value: budget.BetaKnapsack{Alpha: 1, Beta: 9}},
 		{Value: budget.BetaKnapsack{Alpha: 6, Beta: 6}},
 	}
-	a, _ := budget.Allocate(items, 24, budget.AllocOptions{Exact: true})
+	a, _ := budget.Allocate(items, 24, budget.AllocateConfig{Exact: true})
 	fmt.Println(a.Counts)
 	// Output:
 	// [8 9 7]

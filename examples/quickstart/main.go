@@ -242,7 +242,7 @@ func posteriorGreedy(batch []*prompt, tr *estimate.Tracker) ([]int, error) {
 		}
 		items[i] = budget.Item{Value: budget.BetaKnapsack{Alpha: a, Beta: b}, Min: 2, Max: 128}
 	}
-	a, err := budget.Allocate(items, float64(len(batch)*perPrompt), budget.AllocOptions{Exact: true})
+	a, err := budget.Allocate(items, float64(len(batch)*perPrompt), budget.AllocateConfig{Exact: true})
 	return a.Counts, err
 }
 

@@ -1,4 +1,4 @@
-package budget
+package stoprule
 
 import (
 	"errors"
@@ -52,9 +52,9 @@ func TestStopMarkers(t *testing.T) {
 	}
 }
 
-// stopFeed feeds n tokens of text, returning the token index (1-based) at
+// feed feeds n tokens of text, returning the token index (1-based) at
 // which the rule forced the end, or 0.
-func stopFeed(t *testing.T, r *StopRule, n int, text func(i int) string, conf func(i int) float64) int {
+func feed(t *testing.T, r *Rule, n int, text func(i int) string, conf func(i int) float64) int {
 	t.Helper()
 	for i := 1; i <= n; i++ {
 		force, err := r.Next(text(i), conf(i))
@@ -68,9 +68,9 @@ func stopFeed(t *testing.T, r *StopRule, n int, text func(i int) string, conf fu
 	return 0
 }
 
-func stopController(t *testing.T, cfg StopConfig) *StopController {
+func testController(t *testing.T, cfg Config) *Controller {
 	t.Helper()
-	c, err := NewStopController(cfg)
+	c, err := NewController(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func stopController(t *testing.T, cfg StopConfig) *StopController {
 }
 
 func TestStopRuleBranches(t *testing.T) {
-	base := StopConfig{MaxLength: 1000, EpsLen: -1} // K1 = 300, K2 = 700
+	base := Config{MaxLength: 1000, EpsLen: -1} // K1 = 300, K2 = 700
 	word := func(int) string { return " x" }
 	withMarker := func(at int) func(int) string {
 		return func(i int) string {
@@ -93,12 +93,12 @@ func TestStopRuleBranches(t *testing.T) {
 	// Floor and K1: a marker at token 10 is only searched for from K1 = 300
 	// on, at multiples of 8; it stays in the window, so the rule arms at 304
 	// and fires after 5 passing tokens, at 308.
-	c := stopController(t, base)
+	c := testController(t, base)
 	r, _ := c.Rule(0, 0, 0.9)
-	if got := stopFeed(t, r, 1000, withMarker(10), high); got != 308 {
+	if got := feed(t, r, 1000, withMarker(10), high); got != 308 {
 		t.Fatalf("fired at %d, want 308", got)
 	}
-	if res := r.Result(); res.Outcome != StopFired || !res.MarkerSeen || res.Weight != 1 {
+	if res := r.Result(); res.Outcome != Fired || !res.MarkerSeen || res.Weight != 1 {
 		t.Fatalf("result %+v", res)
 	}
 
@@ -111,54 +111,54 @@ func TestStopRuleBranches(t *testing.T) {
 		}
 		return 0.95
 	}
-	if got := stopFeed(t, r, 1000, withMarker(350), dips); got != 501 {
+	if got := feed(t, r, 1000, withMarker(350), dips); got != 501 {
 		t.Fatalf("hysteresis: fired at %d, want 501", got)
 	}
 
 	// Abort: no marker by K2 + Grace = 850; AbortEps 0 always aborts.
 	cfg := base
 	cfg.AbortEps = -1
-	c = stopController(t, cfg)
+	c = testController(t, cfg)
 	r, _ = c.Rule(0, 0, 0.9)
-	if got := stopFeed(t, r, 1000, word, high); got != 850 {
+	if got := feed(t, r, 1000, word, high); got != 850 {
 		t.Fatalf("abort at %d, want 850", got)
 	}
-	if res := r.Result(); res.Outcome != StopAborted || res.Weight != 0 {
+	if res := r.Result(); res.Outcome != Aborted || res.Weight != 0 {
 		t.Fatalf("abort result %+v", res)
 	}
 
 	// ε-keep: AbortEps 1 always keeps, weight 1/1, and never fires later.
 	cfg.AbortEps = 1
-	c = stopController(t, cfg)
+	c = testController(t, cfg)
 	r, _ = c.Rule(0, 0, 0.9)
-	if got := stopFeed(t, r, 1000, word, high); got != 0 {
+	if got := feed(t, r, 1000, word, high); got != 0 {
 		t.Fatalf("ε-kept rollout forced at %d", got)
 	}
-	if res := r.Result(); res.Outcome != StopEpsKept || res.Weight != 1 || res.Tokens != 1000 {
+	if res := r.Result(); res.Outcome != EpsKept || res.Weight != 1 || res.Tokens != 1000 {
 		t.Fatalf("ε-keep result %+v", res)
 	}
 
 	// A late marker inside the grace window still arms the rule.
-	c = stopController(t, base)
+	c = testController(t, base)
 	r, _ = c.Rule(0, 0, 0.9)
-	if got := stopFeed(t, r, 1000, withMarker(760), high); got != 764 {
+	if got := feed(t, r, 1000, withMarker(760), high); got != 764 {
 		t.Fatalf("late marker: fired at %d, want 764", got)
 	}
 
 	// Entropy stops when the signal is below the threshold.
 	cfg = base
-	cfg.Signal = StopEntropy
-	c = stopController(t, cfg)
+	cfg.Signal = Entropy
+	c = testController(t, cfg)
 	r, _ = c.Rule(0, 0, 0.5)
 	low := func(int) float64 { return 0.1 }
-	if got := stopFeed(t, r, 1000, withMarker(300), low); got != 304+4 {
+	if got := feed(t, r, 1000, withMarker(300), low); got != 304+4 {
 		t.Fatalf("entropy: fired at %d, want 308", got)
 	}
 }
 
 func TestStopRuleProbabilities(t *testing.T) {
 	// Abort with probability 1 − 0.05; weight 1/0.05 when kept.
-	c := stopController(t, StopConfig{MaxLength: 400, MinTokens: 10, WindowBytes: 64, Seed: 3})
+	c := testController(t, Config{MaxLength: 400, MinTokens: 10, WindowBytes: 64, Seed: 3})
 	const n = 3000
 	sd := math.Sqrt(n * 0.05 * 0.95)
 	kept := 0
@@ -171,12 +171,12 @@ func TestStopRuleProbabilities(t *testing.T) {
 		}
 		res := r.Result()
 		switch res.Outcome {
-		case StopEpsKept:
+		case EpsKept:
 			kept++
 			if res.Weight != 20 {
 				t.Fatalf("ε-kept weight %v", res.Weight)
 			}
-		case StopAborted:
+		case Aborted:
 		default:
 			t.Fatalf("outcome %v", res.Outcome)
 		}
@@ -187,7 +187,7 @@ func TestStopRuleProbabilities(t *testing.T) {
 	// ε_len skips a firing with probability 0.05: the first firing attempt
 	// (after 5 passing tokens) succeeds for about 95% of rollouts, and a
 	// skipped one fires on the next token.
-	c = stopController(t, StopConfig{MaxLength: 400, MinTokens: 10, WindowBytes: 64, Seed: 4})
+	c = testController(t, Config{MaxLength: 400, MinTokens: 10, WindowBytes: 64, Seed: 4})
 	first := 0
 	for i := uint64(0); i < n; i++ {
 		r, _ := c.Rule(2, i, 0.5)
@@ -222,10 +222,10 @@ func TestStopRuleProbabilities(t *testing.T) {
 	}
 }
 
-// stopNumpyPercentile is numpy.percentile's default, written from its
+// numpyPercentile is numpy.percentile's default, written from its
 // definition: the value at virtual index (n−1)·q/100 of the sorted data,
 // interpolating linearly between neighbours.
-func stopNumpyPercentile(xs []float64, q float64) float64 {
+func numpyPercentile(xs []float64, q float64) float64 {
 	s := append([]float64(nil), xs...)
 	sort.Float64s(s)
 	h := float64(len(s)-1) * q / 100
@@ -237,7 +237,7 @@ func stopNumpyPercentile(xs []float64, q float64) float64 {
 }
 
 func TestStopControllerRefit(t *testing.T) {
-	c := stopController(t, StopConfig{MaxLength: 4096, History: 100})
+	c := testController(t, Config{MaxLength: 4096, History: 100})
 	if k1, k2 := c.K(); k1 != 1228 || k2 != 2867 {
 		t.Fatalf("initial K = %d, %d; want 1228, 2867", k1, k2)
 	}
@@ -256,14 +256,14 @@ func TestStopControllerRefit(t *testing.T) {
 			continue
 		}
 		last := all[max(0, len(all)-100):]
-		k1 := max(int(stopNumpyPercentile(last, 30)), 32)
-		k2 := max(int(stopNumpyPercentile(last, 80)), k1+50)
+		k1 := max(int(numpyPercentile(last, 30)), 32)
+		k2 := max(int(numpyPercentile(last, 80)), k1+50)
 		if g1, g2 := c.K(); g1 != k1 || g2 != k2 {
 			t.Fatalf("step %d: K = %d, %d; want %d, %d", step, g1, g2, k1, k2)
 		}
 	}
 	// Too few samples: no refit; K2 ≥ K1 + 50 even when lengths are equal.
-	c = stopController(t, StopConfig{MaxLength: 4096})
+	c = testController(t, Config{MaxLength: 4096})
 	for i := 0; i < 31; i++ {
 		_ = c.ObserveLength(10)
 	}
@@ -283,7 +283,7 @@ func TestStopControllerRefit(t *testing.T) {
 }
 
 func TestStopThresholds(t *testing.T) {
-	c := stopController(t, StopConfig{MaxLength: 100})
+	c := testController(t, Config{MaxLength: 100})
 	// Rates s²/L: 0.01, 0.04, 0.0025 (L clamped to 1 for the last: 4).
 	th, err := c.Thresholds([]float64{1, 2, 0.5, 2}, []float64{100, 100, 100, 0.5})
 	if err != nil {
@@ -319,21 +319,21 @@ func TestStopConfidence(t *testing.T) {
 		}
 	}
 	for _, c := range []struct {
-		s    StopSignal
+		s    Signal
 		want float64
-	}{{StopMargin, p[0] - p[1]}, {StopMaxProb, p[0]}, {StopEntropy, h}} {
+	}{{Margin, p[0] - p[1]}, {MaxProb, p[0]}, {Entropy, h}} {
 		got, err := Confidence(c.s, logits)
 		if err != nil || math.Abs(got-c.want) > 1e-14 {
 			t.Errorf("signal %d: %v, %v; want %v", c.s, got, err, c.want)
 		}
 	}
-	if _, err := Confidence(StopMargin, []float64{math.NaN()}); !errors.Is(err, ErrInvalid) {
+	if _, err := Confidence(Margin, []float64{math.NaN()}); !errors.Is(err, ErrInvalid) {
 		t.Error("NaN logit accepted")
 	}
 }
 
 func TestStopSnapshotAndBadInput(t *testing.T) {
-	c := stopController(t, StopConfig{MaxLength: 2000, History: 50})
+	c := testController(t, Config{MaxLength: 2000, History: 50})
 	for i := 0; i < 70; i++ {
 		_ = c.ObserveLength(i * 13)
 	}
@@ -344,7 +344,7 @@ func TestStopSnapshotAndBadInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := stopController(t, StopConfig{MaxLength: 2000, History: 50})
+	d := testController(t, Config{MaxLength: 2000, History: 50})
 	if err := d.Restore(data); err != nil {
 		t.Fatal(err)
 	}
@@ -359,14 +359,14 @@ func TestStopSnapshotAndBadInput(t *testing.T) {
 	if string(s1) != string(s2) {
 		t.Fatal("restored controller diverged")
 	}
-	other := stopController(t, StopConfig{MaxLength: 1000})
+	other := testController(t, Config{MaxLength: 1000})
 	if err := other.Restore(data); !errors.Is(err, ErrSnapshot) {
 		t.Fatalf("config mismatch: %v", err)
 	}
-	for _, cfg := range []StopConfig{{}, {MaxLength: -1}, {MaxLength: 10, MinTokens: 20}, {MaxLength: 10, EpsLen: 1},
+	for _, cfg := range []Config{{}, {MaxLength: -1}, {MaxLength: 10, MinTokens: 20}, {MaxLength: 10, EpsLen: 1},
 		{MaxLength: 10, K1Frac: 0.8, K2Frac: 0.5}, {MaxLength: 10, Domain: "poetry"}, {MaxLength: 10, Signal: 7}} {
-		if _, err := NewStopController(cfg); !errors.Is(err, ErrInvalid) {
-			t.Errorf("NewStopController(%+v) = %v", cfg, err)
+		if _, err := NewController(cfg); !errors.Is(err, ErrInvalid) {
+			t.Errorf("NewController(%+v) = %v", cfg, err)
 		}
 	}
 	if err := c.ObserveLength(-1); !errors.Is(err, ErrInvalid) {
@@ -382,7 +382,7 @@ func TestStopSnapshotAndBadInput(t *testing.T) {
 }
 
 func TestStopWindowKeepsRecentText(t *testing.T) {
-	c := stopController(t, StopConfig{MaxLength: 100, WindowBytes: 16})
+	c := testController(t, Config{MaxLength: 100, WindowBytes: 16})
 	r, _ := c.Rule(0, 0, 0.5)
 	for _, s := range []string{"abc", "defghij", "klmnopqrstu", "vw"} {
 		_, _ = r.Next(s, 0)
@@ -412,7 +412,7 @@ func FuzzStopMarkers(f *testing.F) {
 func FuzzStopRule(f *testing.F) {
 	f.Add("tok", 0.5, 0.9, uint16(300))
 	f.Fuzz(func(t *testing.T, text string, conf, threshold float64, n uint16) {
-		c, _ := NewStopController(StopConfig{MaxLength: 500, MinTokens: 5, WindowBytes: 64})
+		c, _ := NewController(Config{MaxLength: 500, MinTokens: 5, WindowBytes: 64})
 		r, err := c.Rule(0, 0, threshold)
 		if err != nil {
 			return
@@ -428,26 +428,26 @@ func FuzzStopRule(f *testing.F) {
 	})
 }
 
-var stopSink bool
+var sink bool
 
 func BenchmarkStopRuleToken(b *testing.B) {
 	// Before K1 no regex check is due: the amortised per-token cost.
-	c, _ := NewStopController(StopConfig{MaxLength: 1 << 30})
+	c, _ := NewController(Config{MaxLength: 1 << 30})
 	r, _ := c.Rule(0, 0, 0.9)
 	b.ReportAllocs()
 	for b.Loop() {
 		f, _ := r.Next(" token", 0.5)
-		stopSink = f
+		sink = f
 	}
 }
 
 func BenchmarkStopRuleTokenChecking(b *testing.B) {
 	// From K1 on, a marker search every 8 tokens over a 2 KB window.
-	c, _ := NewStopController(StopConfig{MaxLength: 1 << 30, K1Frac: 1e-9, K2Frac: 1})
+	c, _ := NewController(Config{MaxLength: 1 << 30, K1Frac: 1e-9, K2Frac: 1})
 	r, _ := c.Rule(0, 0, 0.9)
 	b.ReportAllocs()
 	for b.Loop() {
 		f, _ := r.Next(" token", 0.5)
-		stopSink = f
+		sink = f
 	}
 }

@@ -1,4 +1,4 @@
-package budget
+package stoprule
 
 import (
 	"fmt"
@@ -12,24 +12,24 @@ import (
 	"github.com/budgetkit/budgetkit/internal/snapshot"
 )
 
-// StopSignal selects the confidence signal a StopRule compares with the
+// Signal selects the confidence signal a Rule compares with the
 // prompt's threshold.
-type StopSignal int
+type Signal int
 
 const (
-	// StopMargin is the top-1 minus top-2 probability; stop when above the
+	// Margin is the top-1 minus top-2 probability; stop when above the
 	// threshold (the default).
-	StopMargin StopSignal = iota
-	// StopMaxProb is the top-1 probability; stop when above the threshold.
-	StopMaxProb
-	// StopEntropy is −Σ p log p; stop when below the threshold.
-	StopEntropy
+	Margin Signal = iota
+	// MaxProb is the top-1 probability; stop when above the threshold.
+	MaxProb
+	// Entropy is −Σ p log p; stop when below the threshold.
+	Entropy
 )
 
-// StopConfig configures a StopController and the rollouts it creates.
+// Config configures a Controller and the rollouts it creates.
 // Zero fields take the defaults of "DUET: Optimize Token-Budget Allocation
 // for RLVR" (github.com/Haoyu-Hu/DUET) noted on each field.
-type StopConfig struct {
+type Config struct {
 	// MaxLength is the maximum response length in tokens (required).
 	MaxLength int `json:"max_length"`
 	// MinTokens is the hard floor before which nothing happens (200, or
@@ -53,8 +53,8 @@ type StopConfig struct {
 	// K2 + Grace is kept to its natural end, with weight 1/AbortEps, instead
 	// of being aborted (0.05).
 	AbortEps float64 `json:"abort_eps,omitempty"`
-	// Signal is the confidence signal (StopMargin).
-	Signal StopSignal `json:"signal,omitempty"`
+	// Signal is the confidence signal (Margin).
+	Signal Signal `json:"signal,omitempty"`
 	// Domain selects the answer markers: "math" (default), "code" or
 	// "generic"; see Markers.
 	Domain string `json:"domain,omitempty"`
@@ -75,14 +75,14 @@ type StopConfig struct {
 	MinK1      int     `json:"min_k1,omitempty"`
 	MinGap     int     `json:"min_gap,omitempty"`
 	// ThresholdLow and ThresholdHigh bound the per-prompt thresholds of
-	// Thresholds ([0.5, 0.99]; [0.5, 5] for StopEntropy, as the reference).
+	// Thresholds ([0.5, 0.99]; [0.5, 5] for Entropy, as the reference).
 	ThresholdLow  float64 `json:"threshold_low,omitempty"`
 	ThresholdHigh float64 `json:"threshold_high,omitempty"`
 	// Seed makes every rollout's random decisions reproducible.
 	Seed uint64 `json:"seed"`
 }
 
-func (c StopConfig) normalise() (StopConfig, error) {
+func (c Config) normalise() (Config, error) {
 	def := func(p *int, v int) {
 		if *p == 0 {
 			*p = v
@@ -118,12 +118,12 @@ func (c StopConfig) normalise() (StopConfig, error) {
 	}
 	if c.ThresholdLow == 0 && c.ThresholdHigh == 0 {
 		c.ThresholdLow, c.ThresholdHigh = 0.5, 0.99
-		if c.Signal == StopEntropy {
+		if c.Signal == Entropy {
 			c.ThresholdHigh = 5
 		}
 	}
-	bad := func(field string, v any, want string) (StopConfig, error) {
-		return c, fmt.Errorf("%w: StopConfig.%s = %v (%s)", ErrInvalid, field, v, want)
+	bad := func(field string, v any, want string) (Config, error) {
+		return c, fmt.Errorf("%w: Config.%s = %v (%s)", ErrInvalid, field, v, want)
 	}
 	switch {
 	case c.MaxLength <= 0:
@@ -141,7 +141,7 @@ func (c StopConfig) normalise() (StopConfig, error) {
 		return bad("K1Frac/K2Frac", [2]float64{c.K1Frac, c.K2Frac}, "need 0 < K1Frac < K2Frac ≤ 1")
 	case !(c.K1Pct >= 0 && c.K1Pct < c.K2Pct && c.K2Pct <= 100):
 		return bad("K1Pct/K2Pct", [2]float64{c.K1Pct, c.K2Pct}, "need 0 ≤ K1Pct < K2Pct ≤ 100")
-	case c.Signal < StopMargin || c.Signal > StopEntropy:
+	case c.Signal < Margin || c.Signal > Entropy:
 		return bad("Signal", c.Signal, "unknown signal")
 	case !num.IsFinite(c.ThresholdLow) || !num.IsFinite(c.ThresholdHigh) || c.ThresholdLow > c.ThresholdHigh:
 		return bad("ThresholdLow/High", [2]float64{c.ThresholdLow, c.ThresholdHigh}, "need finite Low ≤ High")
@@ -155,12 +155,12 @@ func (c StopConfig) normalise() (StopConfig, error) {
 	return c, nil
 }
 
-// StopController holds the state DUET's stop rule shares across the
+// Controller holds the state DUET's stop rule shares across the
 // rollouts of a training run: the checkpoints K1 and K2 and the history of
-// kept rollout lengths they are refitted from. It creates one StopRule per
-// rollout. A StopController is safe for concurrent use.
-type StopController struct {
-	cfg     StopConfig
+// kept rollout lengths they are refitted from. It creates one Rule per
+// rollout. A Controller is safe for concurrent use.
+type Controller struct {
+	cfg     Config
 	markers *MarkerSet
 
 	mu      sync.Mutex
@@ -171,9 +171,9 @@ type StopController struct {
 	full    bool
 }
 
-// NewStopController validates cfg and returns a controller with
+// NewController validates cfg and returns a controller with
 // K1 = ⌊K1Frac·MaxLength⌋ and K2 = ⌊K2Frac·MaxLength⌋.
-func NewStopController(cfg StopConfig) (*StopController, error) {
+func NewController(cfg Config) (*Controller, error) {
 	c, err := cfg.normalise()
 	if err != nil {
 		return nil, err
@@ -182,25 +182,25 @@ func NewStopController(cfg StopConfig) (*StopController, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc := &StopController{cfg: c, markers: m, lengths: make([]int, c.History)}
+	sc := &Controller{cfg: c, markers: m, lengths: make([]int, c.History)}
 	sc.k1 = int(c.K1Frac * float64(c.MaxLength))
 	sc.k2 = int(c.K2Frac * float64(c.MaxLength))
 	return sc, nil
 }
 
 // Config returns the configuration with defaults filled in.
-func (c *StopController) Config() StopConfig { return c.cfg }
+func (c *Controller) Config() Config { return c.cfg }
 
 // K returns the current checkpoints: markers are looked for from K1 on, and
 // a rollout with no marker by K2 + Grace is aborted (or ε-kept).
-func (c *StopController) K() (k1, k2 int) {
+func (c *Controller) K() (k1, k2 int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.k1, c.k2
 }
 
 // ObserveLength records the length of a kept (not aborted) rollout.
-func (c *StopController) ObserveLength(length int) error {
+func (c *Controller) ObserveLength(length int) error {
 	if length < 0 {
 		return fmt.Errorf("%w: rollout length %d (must be ≥ 0)", ErrInvalid, length)
 	}
@@ -216,7 +216,7 @@ func (c *StopController) ObserveLength(length int) error {
 
 // EndStep ends a training step. Every RefitEvery steps, with at least
 // RefitMin kept lengths recorded, it refits K1 and K2 and reports true.
-func (c *StopController) EndStep() bool {
+func (c *Controller) EndStep() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.step++
@@ -241,7 +241,7 @@ func (c *StopController) EndStep() bool {
 // gets ThresholdLow + (ThresholdHigh − ThresholdLow)·r/(M−1), so prompts
 // with more information per token stop only when more confident (the
 // reference's batch_percentile mapping). A single prompt gets the midpoint.
-func (c *StopController) Thresholds(signal, length []float64) ([]float64, error) {
+func (c *Controller) Thresholds(signal, length []float64) ([]float64, error) {
 	if len(signal) != len(length) {
 		return nil, fmt.Errorf("%w: len(signal) = %d, len(length) = %d (must match)", ErrInvalid, len(signal), len(length))
 	}
@@ -269,29 +269,29 @@ func (c *StopController) Thresholds(signal, length []float64) ([]float64, error)
 	return out, nil
 }
 
-// StopOutcome is how a rollout ended.
-type StopOutcome int
+// Outcome is how a rollout ended.
+type Outcome int
 
 const (
-	// StopRunning: the rollout has not ended under the rule.
-	StopRunning StopOutcome = iota
-	// StopFired: the confidence rule forced the end after a marker.
-	StopFired
-	// StopAborted: no marker by K2 + Grace; forced to end, gradient zeroed
+	// Running: the rollout has not ended under the rule.
+	Running Outcome = iota
+	// Fired: the confidence rule forced the end after a marker.
+	Fired
+	// Aborted: no marker by K2 + Grace; forced to end, gradient zeroed
 	// (weight 0).
-	StopAborted
-	// StopEpsKept: no marker by K2 + Grace, kept to its natural end by the
+	Aborted
+	// EpsKept: no marker by K2 + Grace, kept to its natural end by the
 	// ε lottery (weight 1/AbortEps).
-	StopEpsKept
+	EpsKept
 )
 
-func (o StopOutcome) String() string {
+func (o Outcome) String() string {
 	return [...]string{"running", "stopped", "aborted", "eps-kept"}[o]
 }
 
-// StopResult summarises a rollout.
-type StopResult struct {
-	Outcome StopOutcome
+// Result summarises a rollout.
+type Result struct {
+	Outcome Outcome
 	// Tokens is the number of tokens fed so far.
 	Tokens int
 	// MarkerSeen reports that an answer marker was detected.
@@ -301,7 +301,7 @@ type StopResult struct {
 	Weight float64
 }
 
-// StopRule is DUET's stop rule for one rollout, fed one token at a time.
+// Rule is DUET's stop rule for one rollout, fed one token at a time.
 // Before MinTokens nothing happens. From K1 on, every CheckEvery tokens the
 // recent text is searched for an answer marker; once one is seen the rule is
 // armed and forces the end of the response when the confidence signal has
@@ -310,9 +310,9 @@ type StopResult struct {
 // is aborted with probability 1 − AbortEps, else kept to its natural end
 // with weight 1/AbortEps.
 //
-// A StopRule belongs to one rollout and is not safe for concurrent use.
-type StopRule struct {
-	cfg       *StopConfig
+// A Rule belongs to one rollout and is not safe for concurrent use.
+type Rule struct {
+	cfg       *Config
 	markers   *MarkerSet
 	k1, k2    int
 	threshold float64
@@ -327,19 +327,19 @@ type StopRule struct {
 	above      int
 	markerSeen bool
 	graceDone  bool
-	outcome    StopOutcome
+	outcome    Outcome
 }
 
 // Rule returns the stop rule of one rollout: rollout index of a prompt with
 // the given threshold at training step step. Its random decisions come from
 // a stream derived from (Seed, step, index), so results do not depend on
 // the order in which rollouts run.
-func (c *StopController) Rule(step, index uint64, threshold float64) (*StopRule, error) {
+func (c *Controller) Rule(step, index uint64, threshold float64) (*Rule, error) {
 	if !num.IsFinite(threshold) {
 		return nil, fmt.Errorf("%w: threshold %v (must be finite)", ErrInvalid, threshold)
 	}
 	k1, k2 := c.K()
-	return &StopRule{
+	return &Rule{
 		cfg: &c.cfg, markers: c.markers, k1: k1, k2: k2, threshold: threshold,
 		rng:     randx.New(c.cfg.Seed, step, index),
 		window:  make([]byte, c.cfg.WindowBytes),
@@ -351,13 +351,13 @@ func (c *StopController) Rule(step, index uint64, threshold float64) (*StopRule,
 // of the distribution for the following position, and reports whether the
 // caller must force the end-of-sequence token next. After the rule has
 // forced an end (or ε-kept the rollout) it only counts tokens.
-func (r *StopRule) Next(text string, confidence float64) (forceEnd bool, err error) {
+func (r *Rule) Next(text string, confidence float64) (forceEnd bool, err error) {
 	if math.IsNaN(confidence) {
 		return false, fmt.Errorf("%w: confidence is NaN at token %d", ErrInvalid, r.n+1)
 	}
 	r.n++
 	r.push(text)
-	if r.outcome != StopRunning {
+	if r.outcome != Running {
 		return false, nil
 	}
 	n := r.n
@@ -372,10 +372,10 @@ func (r *StopRule) Next(text string, confidence float64) (forceEnd bool, err err
 			if r.detect() {
 				r.markerSeen = true
 			} else if r.rng.Float64() >= r.cfg.AbortEps {
-				r.outcome = StopAborted
+				r.outcome = Aborted
 				return true, nil
 			} else {
-				r.outcome = StopEpsKept
+				r.outcome = EpsKept
 				r.graceDone = true
 				return false, nil
 			}
@@ -385,7 +385,7 @@ func (r *StopRule) Next(text string, confidence float64) (forceEnd bool, err err
 		return false, nil
 	}
 	pass := confidence > r.threshold
-	if r.cfg.Signal == StopEntropy {
+	if r.cfg.Signal == Entropy {
 		pass = confidence < r.threshold
 	}
 	if !pass {
@@ -400,12 +400,12 @@ func (r *StopRule) Next(text string, confidence float64) (forceEnd bool, err err
 		r.above = r.cfg.Hysteresis - 1 // the next passing token may fire again
 		return false, nil
 	}
-	r.outcome = StopFired
+	r.outcome = Fired
 	return true, nil
 }
 
 // push appends text to the window ring, keeping its last WindowBytes bytes.
-func (r *StopRule) push(text string) {
+func (r *Rule) push(text string) {
 	w := len(r.window)
 	if len(text) >= w {
 		copy(r.window, text[len(text)-w:])
@@ -426,7 +426,7 @@ func (r *StopRule) push(text string) {
 }
 
 // detect searches the window for a marker.
-func (r *StopRule) detect() bool {
+func (r *Rule) detect() bool {
 	w := len(r.window)
 	n := copy(r.scratch, r.window[r.wstart:min(w, r.wstart+r.wlen)])
 	if n < r.wlen {
@@ -436,12 +436,12 @@ func (r *StopRule) detect() bool {
 }
 
 // Result reports the rollout's state and importance weight.
-func (r *StopRule) Result() StopResult {
-	res := StopResult{Outcome: r.outcome, Tokens: r.n, MarkerSeen: r.markerSeen, Weight: 1}
+func (r *Rule) Result() Result {
+	res := Result{Outcome: r.outcome, Tokens: r.n, MarkerSeen: r.markerSeen, Weight: 1}
 	switch r.outcome {
-	case StopAborted:
+	case Aborted:
 		res.Weight = 0
-	case StopEpsKept:
+	case EpsKept:
 		res.Weight = math.Inf(1)
 		if r.cfg.AbortEps > 0 {
 			res.Weight = 1 / r.cfg.AbortEps
@@ -453,7 +453,7 @@ func (r *StopRule) Result() StopResult {
 // Confidence computes a stop signal from a next-token distribution given
 // as logits: the top-1 minus top-2 probability, the top-1 probability, or
 // the entropy of softmax(logits). O(V), no allocation.
-func Confidence(signal StopSignal, logits []float64) (float64, error) {
+func Confidence(signal Signal, logits []float64) (float64, error) {
 	if len(logits) == 0 {
 		return 0, fmt.Errorf("%w: empty logits", ErrInvalid)
 	}
@@ -475,24 +475,24 @@ func Confidence(signal StopSignal, logits []float64) (float64, error) {
 	for _, x := range logits {
 		e := math.Exp(x - m1)
 		z += e
-		if signal == StopEntropy && e > 0 {
+		if signal == Entropy && e > 0 {
 			ez += e * (x - m1)
 		}
 	}
 	switch signal {
-	case StopMargin:
+	case Margin:
 		return (1 - math.Exp(m2-m1)) / z, nil
-	case StopMaxProb:
+	case MaxProb:
 		return 1 / z, nil
-	case StopEntropy:
+	case Entropy:
 		return math.Log(z) - ez/z, nil
 	}
 	return 0, fmt.Errorf("%w: signal %d", ErrInvalid, signal)
 }
 
-const stopSnapKind, stopSnapVersion = "budget.StopController", 1
+const snapKind, snapVersion = "budget.Controller", 1
 
-type stopSnapState struct {
+type snapState struct {
 	K1      int   `json:"k1"`
 	K2      int   `json:"k2"`
 	Step    int64 `json:"step"`
@@ -501,23 +501,23 @@ type stopSnapState struct {
 
 // Snapshot returns the controller's state (checkpoints, step, length
 // history) as versioned JSON.
-func (c *StopController) Snapshot() ([]byte, error) {
+func (c *Controller) Snapshot() ([]byte, error) {
 	c.mu.Lock()
-	st := stopSnapState{K1: c.k1, K2: c.k2, Step: c.step}
+	st := snapState{K1: c.k1, K2: c.k2, Step: c.step}
 	if c.full {
 		st.Lengths = append(append(st.Lengths, c.lengths[c.next:]...), c.lengths[:c.next]...)
 	} else {
 		st.Lengths = append(st.Lengths, c.lengths[:c.next]...)
 	}
 	c.mu.Unlock()
-	return snapshot.Marshal(stopSnapKind, stopSnapVersion, c.cfg, st)
+	return snapshot.Marshal(snapKind, snapVersion, c.cfg, st)
 }
 
 // Restore replaces the controller's state with a snapshot from a controller
 // of the same configuration; on error nothing changes.
-func (c *StopController) Restore(data []byte) error {
-	var st stopSnapState
-	if err := snapshot.Unmarshal(data, stopSnapKind, stopSnapVersion, c.cfg, &st); err != nil {
+func (c *Controller) Restore(data []byte) error {
+	var st snapState
+	if err := snapshot.Unmarshal(data, snapKind, snapVersion, c.cfg, &st); err != nil {
 		return fmt.Errorf("%w: %w", ErrSnapshot, err)
 	}
 	if st.K1 < 0 || st.K2 < st.K1 || st.Step < 0 || len(st.Lengths) > c.cfg.History {

@@ -1,4 +1,4 @@
-package budget
+package guidance
 
 import (
 	"context"
@@ -21,8 +21,8 @@ type TrainExample struct {
 	Remaining float64 // L > 0; the target is x = log(L + 1)
 }
 
-// TrainConfig configures a Trainer. Zero fields mean the defaults.
-type TrainConfig struct {
+// TrainerConfig configures a Trainer. Zero fields mean the defaults.
+type TrainerConfig struct {
 	// LearningRate is Adam's step size. Default 1e-4, the reference's.
 	LearningRate float64
 	// Beta1, Beta2 and Epsilon are Adam's constants. Defaults 0.9, 0.999,
@@ -46,7 +46,7 @@ type TrainConfig struct {
 	Progress func(TrainProgress)
 }
 
-// TrainProgress is passed to TrainConfig.Progress.
+// TrainProgress is passed to TrainerConfig.Progress.
 type TrainProgress struct {
 	Epoch int     // 0-based epoch
 	Step  int     // optimiser steps taken so far (1-based)
@@ -59,13 +59,13 @@ type TrainResult struct {
 	LastEpoch float64 // mean mini-batch loss over the last completed epoch
 }
 
-func (c TrainConfig) withDefaults() (TrainConfig, error) {
+func (c TrainerConfig) withDefaults() (TrainerConfig, error) {
 	def := func(p *float64, v float64, name string, lo, hi float64) error {
 		if *p == 0 {
 			*p = v
 		}
 		if !(*p > lo && *p < hi) {
-			return fmt.Errorf("%w: TrainConfig.%s = %v (must be in (%v, %v))", ErrInvalid, name, *p, lo, hi)
+			return fmt.Errorf("%w: TrainerConfig.%s = %v (must be in (%v, %v))", ErrInvalid, name, *p, lo, hi)
 		}
 		return nil
 	}
@@ -85,13 +85,13 @@ func (c TrainConfig) withDefaults() (TrainConfig, error) {
 		c.BatchSize = 32
 	}
 	if c.BatchSize < 0 {
-		return c, fmt.Errorf("%w: TrainConfig.BatchSize = %d (must be > 0)", ErrInvalid, c.BatchSize)
+		return c, fmt.Errorf("%w: TrainerConfig.BatchSize = %d (must be > 0)", ErrInvalid, c.BatchSize)
 	}
 	if c.Epochs == 0 {
 		c.Epochs = 1
 	}
 	if c.Epochs < 0 {
-		return c, fmt.Errorf("%w: TrainConfig.Epochs = %d (must be > 0)", ErrInvalid, c.Epochs)
+		return c, fmt.Errorf("%w: TrainerConfig.Epochs = %d (must be > 0)", ErrInvalid, c.Epochs)
 	}
 	return c, nil
 }
@@ -115,7 +115,7 @@ func (c TrainConfig) withDefaults() (TrainConfig, error) {
 // concurrently with Fit.
 type Trainer struct {
 	head *Head
-	cfg  TrainConfig
+	cfg  TrainerConfig
 	step int
 	rows map[int]*trainRow
 	ids  []int // touched rows, sorted
@@ -133,7 +133,7 @@ type trainRow struct {
 }
 
 // NewTrainer returns a trainer that updates head in place.
-func NewTrainer(head *Head, cfg TrainConfig) (*Trainer, error) {
+func NewTrainer(head *Head, cfg TrainerConfig) (*Trainer, error) {
 	if head == nil {
 		return nil, fmt.Errorf("%w: nil head", ErrInvalid)
 	}
@@ -342,7 +342,7 @@ func (t *Trainer) stepBatch(examples []TrainExample, idx []int) float64 {
 	return sum * inv
 }
 
-func trainAdam(w, m, v, g []float64, c *TrainConfig, b1c, b2c float64) {
+func trainAdam(w, m, v, g []float64, c *TrainerConfig, b1c, b2c float64) {
 	for i := range w {
 		m[i] = c.Beta1*m[i] + (1-c.Beta1)*g[i]
 		v[i] = c.Beta2*v[i] + (1-c.Beta2)*g[i]*g[i]

@@ -1,4 +1,4 @@
-package budget
+package guidance
 
 import (
 	"errors"
@@ -9,53 +9,53 @@ import (
 	"github.com/budgetkit/budgetkit/internal/snapshot"
 )
 
-// GuideSchedule selects the decoding steps on which a Guide reweights logits.
-type GuideSchedule int
+// Schedule selects the decoding steps on which a Guide reweights logits.
+type Schedule int
 
 const (
-	// GuideOnNewline guides the first thinking token and the step after any
+	// OnNewline guides the first thinking token and the step after any
 	// token whose text contains a newline, as the reference does. It is the
 	// default.
-	GuideOnNewline GuideSchedule = iota
-	// GuideEveryToken guides every thinking step (more predictor calls,
+	OnNewline Schedule = iota
+	// EveryToken guides every thinking step (more predictor calls,
 	// finer control).
-	GuideEveryToken
+	EveryToken
 )
 
-// GuideUnscoredPolicy says what Apply does with tokens outside the candidate set.
-type GuideUnscoredPolicy int
+// Unscored says what Apply does with tokens outside the candidate set.
+type Unscored int
 
 const (
-	// GuideBanUnscored sets the logits of tokens outside the candidates to −∞,
+	// BanUnscored sets the logits of tokens outside the candidates to −∞,
 	// the reference's behaviour (it scores the whole vocabulary, so a token
 	// without a weight never survives). It is the default.
-	GuideBanUnscored GuideUnscoredPolicy = iota
-	// GuidePassUnscored leaves tokens outside the candidates untouched, as if
+	BanUnscored Unscored = iota
+	// PassUnscored leaves tokens outside the candidates untouched, as if
 	// their weight were 1.
-	GuidePassUnscored
+	PassUnscored
 )
 
-// GuidePrecision selects how the Gamma CDF weights are represented.
-type GuidePrecision int
+// Precision selects how the Gamma CDF weights are represented.
+type Precision int
 
 const (
-	// GuideLog64 computes ln w = ln F(log(b+1)) in float64 log space,
+	// Log64 computes ln w = ln F(log(b+1)) in float64 log space,
 	// so tiny weights keep their ratios and never underflow. It is the
 	// default.
-	GuideLog64 GuidePrecision = iota
-	// GuideFloat32 rounds each weight to float32 as the reference's
+	Log64 Precision = iota
+	// Float32 rounds each weight to float32 as the reference's
 	// torch code does: weights below the smallest float32 become exactly 0,
 	// and when every weight is 0 the step falls back to the raw argmax.
 	// Use it to reproduce the reference's decoding. (The reference's
 	// later float32 product p·w/Σw can also underflow, giving 0/0 = NaN
 	// probabilities; that failure is not reproduced.)
-	GuideFloat32
+	Float32
 )
 
-// GuideConfig holds a Guide's options. Zero fields mean the reference's
+// Config holds a Guide's options. Zero fields mean the reference's
 // values. The three mask thresholds accept a negative value to disable that
 // mask.
-type GuideConfig struct {
+type Config struct {
 	// MinRate is the rate mask: w = 0 unless λ ≥ MinRate. Default 10.
 	MinRate float64
 	// MinShape is the shape mask: w = 0 unless α > MinShape. Default 1.
@@ -63,14 +63,14 @@ type GuideConfig struct {
 	// MinModeRemaining is the mode mask: w = 0 unless
 	// exp((α−1)/λ) − 1 ≥ MinModeRemaining. Default 0.9 tokens.
 	MinModeRemaining float64
-	// Schedule selects the guided steps. Default GuideOnNewline.
-	Schedule GuideSchedule
+	// Schedule selects the guided steps. Default OnNewline.
+	Schedule Schedule
 	// Unscored is the policy for tokens outside the candidates. Default
-	// GuideBanUnscored.
-	Unscored GuideUnscoredPolicy
+	// BanUnscored.
+	Unscored Unscored
 	// Precision selects log-space float64 weights (default) or the
 	// reference's float32 rounding.
-	Precision GuidePrecision
+	Precision Precision
 	// HardCap, beyond the reference, forces the end-of-thinking token on
 	// every step once t ≥ Budget + CapSlack.
 	HardCap bool
@@ -79,15 +79,15 @@ type GuideConfig struct {
 	CapSlack int
 }
 
-func (c GuideConfig) withDefaults() (GuideConfig, error) {
+func (c Config) withDefaults() (Config, error) {
 	if math.IsNaN(c.MinRate) || math.IsInf(c.MinRate, 0) {
-		return c, fmt.Errorf("%w: GuideConfig.MinRate = %v (must be finite)", ErrInvalid, c.MinRate)
+		return c, fmt.Errorf("%w: Config.MinRate = %v (must be finite)", ErrInvalid, c.MinRate)
 	}
 	if math.IsNaN(c.MinShape) || math.IsInf(c.MinShape, 0) {
-		return c, fmt.Errorf("%w: GuideConfig.MinShape = %v (must be finite)", ErrInvalid, c.MinShape)
+		return c, fmt.Errorf("%w: Config.MinShape = %v (must be finite)", ErrInvalid, c.MinShape)
 	}
 	if math.IsNaN(c.MinModeRemaining) || math.IsInf(c.MinModeRemaining, 0) {
-		return c, fmt.Errorf("%w: GuideConfig.MinModeRemaining = %v (must be finite)", ErrInvalid, c.MinModeRemaining)
+		return c, fmt.Errorf("%w: Config.MinModeRemaining = %v (must be finite)", ErrInvalid, c.MinModeRemaining)
 	}
 	if c.MinRate == 0 {
 		c.MinRate = 10
@@ -98,23 +98,23 @@ func (c GuideConfig) withDefaults() (GuideConfig, error) {
 	if c.MinModeRemaining == 0 {
 		c.MinModeRemaining = 0.9
 	}
-	if c.Schedule != GuideOnNewline && c.Schedule != GuideEveryToken {
-		return c, fmt.Errorf("%w: GuideConfig.Schedule = %d (unknown)", ErrInvalid, c.Schedule)
+	if c.Schedule != OnNewline && c.Schedule != EveryToken {
+		return c, fmt.Errorf("%w: Config.Schedule = %d (unknown)", ErrInvalid, c.Schedule)
 	}
-	if c.Unscored != GuideBanUnscored && c.Unscored != GuidePassUnscored {
-		return c, fmt.Errorf("%w: GuideConfig.Unscored = %d (unknown)", ErrInvalid, c.Unscored)
+	if c.Unscored != BanUnscored && c.Unscored != PassUnscored {
+		return c, fmt.Errorf("%w: Config.Unscored = %d (unknown)", ErrInvalid, c.Unscored)
 	}
-	if c.Precision != GuideLog64 && c.Precision != GuideFloat32 {
-		return c, fmt.Errorf("%w: GuideConfig.Precision = %d (unknown)", ErrInvalid, c.Precision)
+	if c.Precision != Log64 && c.Precision != Float32 {
+		return c, fmt.Errorf("%w: Config.Precision = %d (unknown)", ErrInvalid, c.Precision)
 	}
 	if c.CapSlack < 0 {
-		return c, fmt.Errorf("%w: GuideConfig.CapSlack = %d (must be ≥ 0)", ErrInvalid, c.CapSlack)
+		return c, fmt.Errorf("%w: Config.CapSlack = %d (must be ≥ 0)", ErrInvalid, c.CapSlack)
 	}
 	return c, nil
 }
 
-// GuideToken describes the token just emitted, for Guide.Advance.
-type GuideToken struct {
+// Token describes the token just emitted, for Guide.Advance.
+type Token struct {
 	// ID is the token id (≥ 0).
 	ID int
 	// Newline reports whether the token's text contains a newline; the
@@ -126,8 +126,8 @@ type GuideToken struct {
 	EndThinking bool
 }
 
-// GuideStep reports what one Apply call did.
-type GuideStep struct {
+// Step reports what one Apply call did.
+type Step struct {
 	// Guided is true when the logits were reweighted by budget guidance.
 	Guided bool
 	// Forced is true when the hard cap forced the end-of-thinking token.
@@ -147,7 +147,7 @@ type GuideStep struct {
 //	    if g.Due() { run the encoder and head on the candidates }
 //	    g.Apply(logits, candidates, params)   // rewrites logits in place
 //	    sample or argmax → token
-//	    g.Advance(GuideToken{ID: token, Newline: ...})
+//	    g.Advance(Token{ID: token, Newline: ...})
 //
 // With t thinking tokens generated and budget B, the remaining budget is
 // b_t = max(B − t, 1), and candidate v with predicted Gamma(α_v, λ_v) gets
@@ -164,9 +164,9 @@ type GuideStep struct {
 // Differences from the reference implementation (github.com/UMass-Embodied-AGI/BudgetGuidance),
 // each documented where it is configured:
 //
-//   - weights are kept in float64 log space (GuideLog64) rather than rounded
+//   - weights are kept in float64 log space (Log64) rather than rounded
 //     to float32, so guidance never silently degenerates to argmax when all
-//     CDFs underflow; GuideFloat32 reproduces the reference;
+//     CDFs underflow; Float32 reproduces the reference;
 //   - the all-zero fallback also triggers when every candidate with a
 //     non-zero weight has logit −∞ (the reference would renormalise 0/0);
 //   - the reference scores the whole vocabulary on a guided step and skips
@@ -174,16 +174,16 @@ type GuideStep struct {
 //     the caller chooses the candidates (tokens outside follow the
 //     Unscored policy, ban by default) and the processors to compose;
 //   - newline and end-of-thinking detection ("\n" or "</think>" in the
-//     decoded token) is the caller's, reported through GuideToken;
-//   - HardCap, GuideEveryToken and the difficulty signal are additions.
+//     decoded token) is the caller's, reported through Token;
+//   - HardCap, EveryToken and the difficulty signal are additions.
 //
 // A Guide is not safe for concurrent use; use one per sequence (see
-// BatchGuide).
+// Batch).
 type Guide struct {
 	budget      int
 	endThinking int
-	cfg         GuideConfig
-	st          guideState
+	cfg         Config
+	st          state
 
 	// scratch, reused across calls
 	lw    []float64
@@ -192,7 +192,7 @@ type Guide struct {
 	heap  []int32
 }
 
-type guideState struct {
+type state struct {
 	T             int     `json:"t"`
 	PrevNewline   bool    `json:"prev_newline"`
 	Done          bool    `json:"done"`
@@ -202,7 +202,7 @@ type guideState struct {
 
 // NewGuide returns a guide for a thinking budget of budget tokens (≥ 0) and
 // the end-of-thinking token id endThinking (≥ 0).
-func NewGuide(budget, endThinking int, cfg GuideConfig) (*Guide, error) {
+func NewGuide(budget, endThinking int, cfg Config) (*Guide, error) {
 	if budget < 0 {
 		return nil, fmt.Errorf("%w: budget = %d (must be ≥ 0)", ErrInvalid, budget)
 	}
@@ -213,7 +213,7 @@ func NewGuide(budget, endThinking int, cfg GuideConfig) (*Guide, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Guide{budget: budget, endThinking: endThinking, cfg: c, st: guideState{PrevNewline: true}}, nil
+	return &Guide{budget: budget, endThinking: endThinking, cfg: c, st: state{PrevNewline: true}}, nil
 }
 
 // Budget returns the thinking budget B.
@@ -231,14 +231,14 @@ func (g *Guide) Done() bool { return g.st.Done }
 
 // Due reports whether this step is guided, so the caller should run the
 // predictor and pass its Gammas to Apply: true on the first thinking token
-// and after a newline token (every token under GuideEveryToken), false once
+// and after a newline token (every token under EveryToken), false once
 // thinking has ended.
 func (g *Guide) Due() bool {
-	return !g.st.Done && (g.cfg.Schedule == GuideEveryToken || g.st.PrevNewline)
+	return !g.st.Done && (g.cfg.Schedule == EveryToken || g.st.PrevNewline)
 }
 
 // Capped reports whether the hard cap forces the end-of-thinking token this
-// step (only with GuideConfig.HardCap).
+// step (only with Config.HardCap).
 func (g *Guide) Capped() bool {
 	return g.cfg.HardCap && !g.st.Done && g.st.T >= g.budget+g.cfg.CapSlack
 }
@@ -262,7 +262,7 @@ func (g *Guide) logWeight(p Gamma, xb float64) float64 {
 	if c.MinModeRemaining >= 0 && !(math.Expm1((p.Shape-1)/p.Rate) >= c.MinModeRemaining) {
 		return math.Inf(-1)
 	}
-	if c.Precision == GuideFloat32 {
+	if c.Precision == Float32 {
 		w := float32(p.CDF(xb))
 		if !(w > 0) {
 			return math.Inf(-1)
@@ -284,76 +284,76 @@ func (g *Guide) Weight(p Gamma) float64 {
 	return math.Exp(g.logWeight(p, RemainingToX(float64(g.Remaining()))))
 }
 
-// guideAction is what prepare decided; commit carries it out.
-type guideAction int
+// action is what prepare decided; commit carries it out.
+type action int
 
 const (
-	guideNoop guideAction = iota
-	guideForce
-	guideReweight
-	guideFallback
+	actNoop action = iota
+	actForce
+	actReweight
+	actFallback
 )
 
-func guideCheckLogits(logits []float64) error {
+func checkLogits(logits []float64) error {
 	if len(logits) == 0 {
 		return fmt.Errorf("%w: empty logits", ErrInvalid)
 	}
 	inf := math.Inf(1)
 	for i, z := range logits {
 		if !(z < inf) { // NaN or +Inf
-			return guideBadLogit(i, z)
+			return badLogit(i, z)
 		}
 	}
 	return nil
 }
 
-func guideBadLogit(i int, z float64) error {
+func badLogit(i int, z float64) error {
 	return fmt.Errorf("%w: logits[%d] = %v (must be finite or −Inf)", ErrInvalid, i, z)
 }
 
 // prepare validates one Apply call and computes the log weights into the
 // scratch buffers; it changes nothing observable.
-func (g *Guide) prepare(logits []float64, candidates []int, params []Gamma) (guideAction, int, error) {
+func (g *Guide) prepare(logits []float64, candidates []int, params []Gamma) (action, int, error) {
 	if len(logits) == 0 {
-		return guideNoop, 0, fmt.Errorf("%w: empty logits", ErrInvalid)
+		return actNoop, 0, fmt.Errorf("%w: empty logits", ErrInvalid)
 	}
 	if g.st.Done {
-		return guideNoop, 0, nil
+		return actNoop, 0, nil
 	}
 	if g.Capped() {
 		if g.endThinking >= len(logits) {
-			return guideNoop, 0, fmt.Errorf("%w: end-of-thinking id %d out of range [0, %d)", ErrInvalid, g.endThinking, len(logits))
+			return actNoop, 0, fmt.Errorf("%w: end-of-thinking id %d out of range [0, %d)", ErrInvalid, g.endThinking, len(logits))
 		}
 		if z := logits[g.endThinking]; !(z < math.Inf(1)) {
-			return guideNoop, 0, guideBadLogit(g.endThinking, z)
+			return actNoop, 0, badLogit(g.endThinking, z)
 		}
-		return guideForce, 0, nil
+		return actForce, 0, nil
 	}
 	if !g.Due() {
-		return guideNoop, 0, nil
+		return actNoop, 0, nil
 	}
 	if len(candidates) != len(params) {
-		return guideNoop, 0, fmt.Errorf("%w: len(candidates) = %d, len(params) = %d (must match)", ErrInvalid, len(candidates), len(params))
+		return actNoop, 0, fmt.Errorf("%w: len(candidates) = %d, len(params) = %d (must match)", ErrInvalid, len(candidates), len(params))
 	}
 	if len(candidates) == 0 {
-		return guideNoop, 0, fmt.Errorf("%w: guided step with no candidates", ErrInvalid)
+		return actNoop, 0, fmt.Errorf("%w: guided step with no candidates", ErrInvalid)
 	}
 	for i, v := range candidates {
 		if v < 0 || v >= len(logits) {
-			return guideNoop, 0, fmt.Errorf("%w: candidates[%d] = %d out of range [0, %d)", ErrInvalid, i, v, len(logits))
+			return actNoop, 0, fmt.Errorf("%w: candidates[%d] = %d out of range [0, %d)", ErrInvalid, i, v, len(logits))
 		}
 		if z := logits[v]; !(z < math.Inf(1)) {
-			return guideNoop, 0, guideBadLogit(v, z)
+			return actNoop, 0, badLogit(v, z)
 		}
 		if err := params[i].Validate(); err != nil {
-			return guideNoop, 0, fmt.Errorf("params[%d]: %w", i, err)
+			return actNoop, 0, fmt.Errorf("params[%d]: %w", i, err)
 		}
 	}
 	g.ids = append(g.ids[:0], candidates...)
 	slices.Sort(g.ids)
 	for i := 1; i < len(g.ids); i++ {
 		if g.ids[i] == g.ids[i-1] {
-			return guideNoop, 0, fmt.Errorf("%w: candidate id %d appears twice", ErrInvalid, g.ids[i])
+			return actNoop, 0, fmt.Errorf("%w: candidate id %d appears twice", ErrInvalid, g.ids[i])
 		}
 	}
 	xb := RemainingToX(float64(g.Remaining()))
@@ -369,23 +369,23 @@ func (g *Guide) prepare(logits []float64, candidates []int, params []Gamma) (gui
 			}
 		}
 	}
-	if live == 0 || g.cfg.Unscored == GuidePassUnscored {
+	if live == 0 || g.cfg.Unscored == PassUnscored {
 		// The raw argmax, or the untouched tokens, need every logit valid;
 		// under the ban policy the others are overwritten and never read.
-		if err := guideCheckLogits(logits); err != nil {
-			return guideNoop, 0, err
+		if err := checkLogits(logits); err != nil {
+			return actNoop, 0, err
 		}
 	}
 	if live == 0 {
-		return guideFallback, kept, nil
+		return actFallback, kept, nil
 	}
-	return guideReweight, kept, nil
+	return actReweight, kept, nil
 }
 
 // commit rewrites logits according to a successful prepare.
-func (g *Guide) commit(act guideAction, kept int, logits []float64, candidates []int, params []Gamma) GuideStep {
+func (g *Guide) commit(act action, kept int, logits []float64, candidates []int, params []Gamma) Step {
 	switch act {
-	case guideForce:
+	case actForce:
 		z := logits[g.endThinking]
 		if math.IsInf(z, -1) {
 			z = 0
@@ -394,24 +394,24 @@ func (g *Guide) commit(act guideAction, kept int, logits []float64, candidates [
 			logits[i] = math.Inf(-1)
 		}
 		logits[g.endThinking] = z
-		return GuideStep{Forced: true}
-	case guideFallback:
-		best := guideArgmax(logits)
+		return Step{Forced: true}
+	case actFallback:
+		best := argmax(logits)
 		z := logits[best]
 		for i := range logits {
 			logits[i] = math.Inf(-1)
 		}
 		logits[best] = z
 		g.recordDifficulty(nil, candidates, params)
-		return GuideStep{Guided: true, Fallback: true, Kept: kept}
-	case guideReweight:
+		return Step{Guided: true, Fallback: true, Kept: kept}
+	case actReweight:
 		g.recordDifficulty(logits, candidates, params)
-		if g.cfg.Unscored == GuideBanUnscored {
+		if g.cfg.Unscored == BanUnscored {
 			g.saved = slices.Grow(g.saved[:0], len(candidates))[:len(candidates)]
 			for i, v := range candidates {
 				g.saved[i] = logits[v]
 			}
-			guideFillNegInf(logits)
+			fillNegInf(logits)
 			for i, v := range candidates {
 				logits[v] = g.saved[i] + g.lw[i]
 			}
@@ -420,9 +420,9 @@ func (g *Guide) commit(act guideAction, kept int, logits []float64, candidates [
 				logits[v] += g.lw[i]
 			}
 		}
-		return GuideStep{Guided: true, Kept: kept}
+		return Step{Guided: true, Kept: kept}
 	}
-	return GuideStep{}
+	return Step{}
 }
 
 func (g *Guide) recordDifficulty(logits []float64, candidates []int, params []Gamma) {
@@ -452,9 +452,9 @@ func (g *Guide) recordDifficulty(logits []float64, candidates []int, params []Ga
 	}
 }
 
-// guideFillNegInf sets every element to −Inf by doubling copies, which
+// fillNegInf sets every element to −Inf by doubling copies, which
 // run as wide memory moves instead of one store per element.
-func guideFillNegInf(x []float64) {
+func fillNegInf(x []float64) {
 	if len(x) == 0 {
 		return
 	}
@@ -464,7 +464,7 @@ func guideFillNegInf(x []float64) {
 	}
 }
 
-func guideArgmax(logits []float64) int {
+func argmax(logits []float64) int {
 	best, bz := 0, logits[0]
 	for i, z := range logits {
 		if z > bz {
@@ -487,15 +487,15 @@ func guideArgmax(logits []float64) int {
 //     survives.
 //
 // Logits may hold −Inf (tokens banned by other processors) but not NaN or
-// +Inf; Apply inspects only the logits it keeps (under GuideBanUnscored, the
+// +Inf; Apply inspects only the logits it keeps (under BanUnscored, the
 // candidates', so a guided step costs O(k) checks plus one pass that bans the
 // rest). Candidate ids must be distinct and in range, and params must be valid
 // Gammas. On error logits and the guide are unchanged. Apply does not
 // allocate once its scratch buffers have grown to the candidate count.
-func (g *Guide) Apply(logits []float64, candidates []int, params []Gamma) (GuideStep, error) {
+func (g *Guide) Apply(logits []float64, candidates []int, params []Gamma) (Step, error) {
 	act, kept, err := g.prepare(logits, candidates, params)
 	if err != nil {
-		return GuideStep{}, err
+		return Step{}, err
 	}
 	return g.commit(act, kept, logits, candidates, params), nil
 }
@@ -503,7 +503,7 @@ func (g *Guide) Apply(logits []float64, candidates []int, params []Gamma) (Guide
 // Advance records the token just emitted: t increases by one, the next step
 // is due if the token contains a newline, and guidance ends for good if it is
 // the end-of-thinking token. Tokens after the end of thinking are ignored.
-func (g *Guide) Advance(tok GuideToken) error {
+func (g *Guide) Advance(tok Token) error {
 	if tok.ID < 0 {
 		return fmt.Errorf("%w: token id %d (must be ≥ 0)", ErrInvalid, tok.ID)
 	}
@@ -525,12 +525,12 @@ func (g *Guide) Reset(budget int) error {
 		return fmt.Errorf("%w: budget = %d (must be ≥ 0)", ErrInvalid, budget)
 	}
 	g.budget = budget
-	g.st = guideState{PrevNewline: true}
+	g.st = state{PrevNewline: true}
 	return nil
 }
 
-// ErrGuideHead reports a head whose vocabulary does not match the logits.
-var ErrGuideHead = errors.New("budget: head does not match logits")
+// ErrHeadMismatch reports a head whose vocabulary does not match the logits.
+var ErrHeadMismatch = errors.New("budget: head does not match logits")
 
 // Greedy returns the token greedy decoding picks this step, exactly as if
 // Apply had scored the whole vocabulary and the argmax (lowest id on ties)
@@ -543,29 +543,29 @@ var ErrGuideHead = errors.New("budget: head does not match logits")
 // raw argmax (or the end-of-thinking token under the hard cap) and scores
 // nothing. Logits are not modified.
 func (g *Guide) Greedy(logits []float64, head *Head, features []float32) (token, scored int, err error) {
-	if err := guideCheckLogits(logits); err != nil {
+	if err := checkLogits(logits); err != nil {
 		return 0, 0, err
 	}
 	if head == nil || head.Vocab() != len(logits) {
-		return 0, 0, fmt.Errorf("%w: head vocab vs len(logits) = %d", ErrGuideHead, len(logits))
+		return 0, 0, fmt.Errorf("%w: head vocab vs len(logits) = %d", ErrHeadMismatch, len(logits))
 	}
 	if err := head.checkFeatures(features); err != nil {
 		return 0, 0, err
 	}
 	if g.st.Done {
-		return guideArgmax(logits), 0, nil
+		return argmax(logits), 0, nil
 	}
 	if g.Capped() {
 		return g.endThinking, 0, nil
 	}
 	if !g.Due() {
-		return guideArgmax(logits), 0, nil
+		return argmax(logits), 0, nil
 	}
 	xb := RemainingToX(float64(g.Remaining()))
 	// Fast path: score the raw argmax; if it keeps a weight, its guided
 	// logit τ bounds every token with logit < τ out, and one pass over the
 	// logits scores the rest (τ only rises as better tokens are found).
-	top := guideArgmax(logits)
+	top := argmax(logits)
 	if math.IsInf(logits[top], -1) {
 		return top, 0, nil
 	}
@@ -591,7 +591,7 @@ func (g *Guide) Greedy(logits []float64, head *Head, features []float32) (token,
 	first := -1
 	for len(h) > 0 {
 		v := int(h[0])
-		h = guideHeapPop(h, logits)
+		h = heapPop(h, logits)
 		z := logits[v]
 		if first < 0 {
 			first = v
@@ -614,8 +614,8 @@ func (g *Guide) Greedy(logits []float64, head *Head, features []float32) (token,
 	return best, scored, nil
 }
 
-// guideLess orders token ids by descending logit, then ascending id.
-func guideLess(logits []float64, a, b int32) bool {
+// logitLess orders token ids by descending logit, then ascending id.
+func logitLess(logits []float64, a, b int32) bool {
 	za, zb := logits[a], logits[b]
 	if za != zb {
 		return za > zb
@@ -630,12 +630,12 @@ func (g *Guide) buildHeap(logits []float64) []int32 {
 		g.heap[i] = int32(i)
 	}
 	for i := n/2 - 1; i >= 0; i-- {
-		guideSiftDown(g.heap, i, logits)
+		siftDown(g.heap, i, logits)
 	}
 	return g.heap
 }
 
-func guideSiftDown(h []int32, i int, logits []float64) {
+func siftDown(h []int32, i int, logits []float64) {
 	n := len(h)
 	for {
 		l := 2*i + 1
@@ -643,10 +643,10 @@ func guideSiftDown(h []int32, i int, logits []float64) {
 			return
 		}
 		c := l
-		if r := l + 1; r < n && guideLess(logits, h[r], h[l]) {
+		if r := l + 1; r < n && logitLess(logits, h[r], h[l]) {
 			c = r
 		}
-		if !guideLess(logits, h[c], h[i]) {
+		if !logitLess(logits, h[c], h[i]) {
 			return
 		}
 		h[i], h[c] = h[c], h[i]
@@ -654,36 +654,36 @@ func guideSiftDown(h []int32, i int, logits []float64) {
 	}
 }
 
-func guideHeapPop(h []int32, logits []float64) []int32 {
+func heapPop(h []int32, logits []float64) []int32 {
 	n := len(h) - 1
 	h[0] = h[n]
 	h = h[:n]
 	if n > 0 {
-		guideSiftDown(h, 0, logits)
+		siftDown(h, 0, logits)
 	}
 	return h
 }
 
-// guideSnapConfig is the configuration recorded in a snapshot.
-type guideSnapConfig struct {
-	Budget      int         `json:"budget"`
-	EndThinking int         `json:"end_thinking"`
-	Config      GuideConfig `json:"config"`
+// snapConfig is the configuration recorded in a snapshot.
+type snapConfig struct {
+	Budget      int    `json:"budget"`
+	EndThinking int    `json:"end_thinking"`
+	Config      Config `json:"config"`
 }
 
-const guideSnapKind, guideSnapVersion = "budget.Guide", 1
+const snapKind, snapVersion = "guidance.Guide", 1
 
 // Snapshot returns the guide's state as versioned JSON.
 func (g *Guide) Snapshot() ([]byte, error) {
-	return snapshot.Marshal(guideSnapKind, guideSnapVersion, guideSnapConfig{g.budget, g.endThinking, g.cfg}, g.st)
+	return snapshot.Marshal(snapKind, snapVersion, snapConfig{g.budget, g.endThinking, g.cfg}, g.st)
 }
 
 // Restore replaces the guide's state with a snapshot taken from a guide with
 // the same budget, end-of-thinking id and configuration. On error (wrapping
 // ErrSnapshot) the guide is unchanged.
 func (g *Guide) Restore(data []byte) error {
-	var st guideState
-	if err := snapshot.Unmarshal(data, guideSnapKind, guideSnapVersion, guideSnapConfig{g.budget, g.endThinking, g.cfg}, &st); err != nil {
+	var st state
+	if err := snapshot.Unmarshal(data, snapKind, snapVersion, snapConfig{g.budget, g.endThinking, g.cfg}, &st); err != nil {
 		return fmt.Errorf("%w: %w", ErrSnapshot, err)
 	}
 	if st.T < 0 || math.IsNaN(st.Difficulty) || math.IsInf(st.Difficulty, 0) {

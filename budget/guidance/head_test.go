@@ -1,4 +1,4 @@
-package budget
+package guidance
 
 import (
 	"errors"
@@ -12,7 +12,7 @@ func TestHeadScoreMatchesDefinition(t *testing.T) {
 	t.Parallel()
 	rng := randx.New(11)
 	const vocab, dim = 7, 13
-	h := guideRandHead(rng, vocab, dim)
+	h := randHead(rng, vocab, dim)
 	a, r := h.Weights()
 	feat := make([]float32, dim)
 	for i := range feat {
@@ -84,8 +84,8 @@ func TestHeadBadInput(t *testing.T) {
 }
 
 var (
-	headSink  Gamma
-	guideSink GuideStep
+	headSink Gamma
+	sink     Step
 )
 
 // BenchmarkGuideStep is one guided decoding step with k = 64 candidates and
@@ -114,7 +114,7 @@ func BenchmarkGuideStep(b *testing.B) {
 	params := make([]Gamma, k)
 	for _, mode := range []string{"compact", "vocab"} {
 		b.Run(mode, func(b *testing.B) {
-			g, _ := NewGuide(500, 0, GuideConfig{Schedule: GuideEveryToken})
+			g, _ := NewGuide(500, 0, Config{Schedule: EveryToken})
 			n := k
 			if mode == "vocab" {
 				n = vocab
@@ -140,7 +140,7 @@ func BenchmarkGuideStep(b *testing.B) {
 				if s.Fallback || !s.Guided {
 					b.Fatalf("step %+v: benchmark must exercise reweighting", s)
 				}
-				guideSink = s
+				sink = s
 				for _, c := range cands {
 					logits[c] = 0 // the next step's fresh logits
 				}
@@ -185,7 +185,7 @@ func BenchmarkHeadScoreAll(b *testing.B) {
 // (run under -race): scoring from many goroutines while nobody writes.
 func TestHeadConcurrentScoring(t *testing.T) {
 	t.Parallel()
-	h := guideRandHead(randx.New(3), 50, 16)
+	h := randHead(randx.New(3), 50, 16)
 	lm, _ := FitLengthModel([]int{10, 20, 30, 40, 50, 60}, LengthFitConfig{MinSurvivors: 2})
 	feat := make([]float32, 16)
 	for i := range feat {

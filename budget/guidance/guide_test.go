@@ -1,4 +1,4 @@
-package budget
+package guidance
 
 import (
 	"errors"
@@ -12,7 +12,7 @@ import (
 	"github.com/budgetkit/budgetkit/internal/randx"
 )
 
-func guideMust(t testing.TB, budget int, cfg GuideConfig) *Guide {
+func must(t testing.TB, budget int, cfg Config) *Guide {
 	t.Helper()
 	g, err := NewGuide(budget, 7, cfg)
 	if err != nil {
@@ -25,7 +25,7 @@ func guideMust(t testing.TB, budget int, cfg GuideConfig) *Guide {
 // whose CDF values were computed with mpmath (P(α, λ·log 21), budget 20).
 func TestGuideHandComputedWeights(t *testing.T) {
 	t.Parallel()
-	g := guideMust(t, 20, GuideConfig{})
+	g := must(t, 20, Config{})
 	cands := []int{0, 1, 2, 3, 4, 5}
 	params := []Gamma{
 		{30, 12},  // w = 0.88016677335694826
@@ -53,11 +53,11 @@ func TestGuideHandComputedWeights(t *testing.T) {
 			t.Errorf("logits[%d] = %v, want %v", i, logits[i], wantLogits[i])
 		}
 	}
-	if diff := cmp.Diff(GuideStep{Guided: true, Kept: 3}, step); diff != "" {
+	if diff := cmp.Diff(Step{Guided: true, Kept: 3}, step); diff != "" {
 		t.Errorf("step (-want +got):\n%s", diff)
 	}
 	// Pass-through policy leaves unscored tokens alone.
-	g2 := guideMust(t, 20, GuideConfig{Unscored: GuidePassUnscored})
+	g2 := must(t, 20, Config{Unscored: PassUnscored})
 	logits = []float64{1, 2, 3, 4, 5, 0.5, 9, 10}
 	if _, err := g2.Apply(logits, cands, params); err != nil {
 		t.Fatal(err)
@@ -66,7 +66,7 @@ func TestGuideHandComputedWeights(t *testing.T) {
 		t.Errorf("pass-through logits = %v", logits)
 	}
 	// Disabled masks: a negative threshold turns the rate mask off.
-	g3 := guideMust(t, 20, GuideConfig{MinRate: -1})
+	g3 := must(t, 20, Config{MinRate: -1})
 	if w := g3.Weight(Gamma{30, 9.9}); !(w > 0) {
 		t.Errorf("rate mask disabled, weight = %v", w)
 	}
@@ -74,7 +74,7 @@ func TestGuideHandComputedWeights(t *testing.T) {
 
 func TestGuideFallbackToArgmax(t *testing.T) {
 	t.Parallel()
-	g := guideMust(t, 20, GuideConfig{})
+	g := must(t, 20, Config{})
 	logits := []float64{1, 3, 2, 0}
 	step, err := g.Apply(logits, []int{0, 2}, []Gamma{{1, 20}, {30, 5}})
 	if err != nil {
@@ -94,7 +94,7 @@ func TestGuideFallbackToArgmax(t *testing.T) {
 func TestGuideFloat32Underflow(t *testing.T) {
 	t.Parallel()
 	p := []Gamma{{260, 10}}
-	g64 := guideMust(t, 500, GuideConfig{})
+	g64 := must(t, 500, Config{})
 	l64 := []float64{0, 1}
 	s, err := g64.Apply(l64, []int{0}, p)
 	if err != nil || s.Fallback {
@@ -103,7 +103,7 @@ func TestGuideFloat32Underflow(t *testing.T) {
 	if !gammaClose(l64[0], -177.620811468948, 1e-9) {
 		t.Errorf("log-space weight: logit = %v, want ln w = −177.6208", l64[0])
 	}
-	g32 := guideMust(t, 500, GuideConfig{Precision: GuideFloat32})
+	g32 := must(t, 500, Config{Precision: Float32})
 	l32 := []float64{0, 1}
 	s, err = g32.Apply(l32, []int{0}, p)
 	if err != nil || !s.Fallback {
@@ -116,20 +116,20 @@ func TestGuideFloat32Underflow(t *testing.T) {
 
 func TestGuideSchedule(t *testing.T) {
 	t.Parallel()
-	g := guideMust(t, 100, GuideConfig{})
+	g := must(t, 100, Config{})
 	type ev struct {
-		tok     GuideToken
+		tok     Token
 		wantDue bool // Due() before this token
 	}
 	seq := []ev{
-		{GuideToken{ID: 1}, true}, // first thinking token
-		{GuideToken{ID: 2, Newline: true}, false},
-		{GuideToken{ID: 3}, true}, // after a newline
-		{GuideToken{ID: 4}, false},
-		{GuideToken{ID: 5, Newline: true}, false},
-		{GuideToken{ID: 7}, true}, // end of thinking (id 7)
-		{GuideToken{ID: 1, Newline: true}, false},
-		{GuideToken{ID: 2}, false}, // never again
+		{Token{ID: 1}, true}, // first thinking token
+		{Token{ID: 2, Newline: true}, false},
+		{Token{ID: 3}, true}, // after a newline
+		{Token{ID: 4}, false},
+		{Token{ID: 5, Newline: true}, false},
+		{Token{ID: 7}, true}, // end of thinking (id 7)
+		{Token{ID: 1, Newline: true}, false},
+		{Token{ID: 2}, false}, // never again
 	}
 	for i, e := range seq {
 		if got := g.Due(); got != e.wantDue {
@@ -142,41 +142,41 @@ func TestGuideSchedule(t *testing.T) {
 	if !g.Done() || g.Thinking() != 6 {
 		t.Errorf("Done = %v, Thinking = %d; want true, 6", g.Done(), g.Thinking())
 	}
-	every := guideMust(t, 100, GuideConfig{Schedule: GuideEveryToken})
+	every := must(t, 100, Config{Schedule: EveryToken})
 	for i := 0; i < 5; i++ {
 		if !every.Due() {
-			t.Errorf("GuideEveryToken step %d not due", i)
+			t.Errorf("EveryToken step %d not due", i)
 		}
-		every.Advance(GuideToken{ID: 1})
+		every.Advance(Token{ID: 1})
 	}
 	// Off-schedule Apply leaves logits alone.
 	logits := []float64{1, 2}
-	if s, err := g.Apply(logits, nil, nil); err != nil || s != (GuideStep{}) || logits[0] != 1 {
+	if s, err := g.Apply(logits, nil, nil); err != nil || s != (Step{}) || logits[0] != 1 {
 		t.Errorf("Apply after end: %+v %v %v", s, err, logits)
 	}
 }
 
 func TestGuideRemainingBudget(t *testing.T) {
 	t.Parallel()
-	g := guideMust(t, 3, GuideConfig{})
+	g := must(t, 3, Config{})
 	want := []int{3, 2, 1, 1, 1}
 	for i, w := range want {
 		if got := g.Remaining(); got != w {
 			t.Errorf("t=%d: Remaining = %d, want %d", i, got, w)
 		}
-		g.Advance(GuideToken{ID: 0})
+		g.Advance(Token{ID: 0})
 	}
 }
 
 func TestGuideHardCapAndForcing(t *testing.T) {
 	t.Parallel()
-	g := guideMust(t, 2, GuideConfig{HardCap: true, CapSlack: 1})
+	g := must(t, 2, Config{HardCap: true, CapSlack: 1})
 	inf := math.Inf(-1)
 	for i := 0; i < 3; i++ {
 		if g.Capped() {
 			t.Fatalf("capped early at t=%d", i)
 		}
-		g.Advance(GuideToken{ID: 0})
+		g.Advance(Token{ID: 0})
 	}
 	logits := make([]float64, 9)
 	s, err := g.Apply(logits, nil, nil)
@@ -188,7 +188,7 @@ func TestGuideHardCapAndForcing(t *testing.T) {
 			t.Errorf("logits[%d] = %v", i, z)
 		}
 	}
-	f, err := NewBudgetForcing(2, 7)
+	f, err := NewForcing(2, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,26 +197,26 @@ func TestGuideHardCapAndForcing(t *testing.T) {
 		if forced, _ := f.Apply(l); forced || l[0] != 1 {
 			t.Fatalf("forced at t=%d", i)
 		}
-		f.Advance(GuideToken{ID: 0})
+		f.Advance(Token{ID: 0})
 	}
 	l := []float64{1, 2, 3, 4, 5, 6, 7, 8}
 	if forced, err := f.Apply(l); !forced || err != nil || l[7] != 8 || l[0] != inf {
-		t.Fatalf("BudgetForcing at cap: %v %v %v", forced, err, l)
+		t.Fatalf("Forcing at cap: %v %v %v", forced, err, l)
 	}
-	f.Advance(GuideToken{ID: 7})
-	if !f.Done() || f.Forcing() {
-		t.Error("BudgetForcing must stop after end of thinking")
+	f.Advance(Token{ID: 7})
+	if !f.Done() || f.Capped() {
+		t.Error("Forcing must stop after end of thinking")
 	}
 	data, _ := f.Snapshot()
-	f2, _ := NewBudgetForcing(2, 7)
+	f2, _ := NewForcing(2, 7)
 	if err := f2.Restore(data); err != nil || f2.Thinking() != 3 || !f2.Done() {
-		t.Errorf("BudgetForcing restore: %v", err)
+		t.Errorf("Forcing restore: %v", err)
 	}
 }
 
 func TestGuideBadInputLeavesStateUnchanged(t *testing.T) {
 	t.Parallel()
-	g := guideMust(t, 20, GuideConfig{})
+	g := must(t, 20, Config{})
 	good := []Gamma{{30, 12}, {40, 12}}
 	cases := []struct {
 		name   string
@@ -244,36 +244,36 @@ func TestGuideBadInputLeavesStateUnchanged(t *testing.T) {
 			t.Errorf("%s: logits modified", c.name)
 		}
 	}
-	if err := g.Advance(GuideToken{ID: -1}); !errors.Is(err, ErrInvalid) {
+	if err := g.Advance(Token{ID: -1}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("negative token: %v", err)
 	}
 	after, _ := g.Snapshot()
 	if string(before) != string(after) {
 		t.Error("failed calls changed the guide's state")
 	}
-	if _, err := NewGuide(-1, 0, GuideConfig{}); !errors.Is(err, ErrInvalid) {
+	if _, err := NewGuide(-1, 0, Config{}); !errors.Is(err, ErrInvalid) {
 		t.Error("negative budget accepted")
 	}
-	if _, err := NewGuide(10, 0, GuideConfig{MinRate: math.NaN()}); !errors.Is(err, ErrInvalid) {
+	if _, err := NewGuide(10, 0, Config{MinRate: math.NaN()}); !errors.Is(err, ErrInvalid) {
 		t.Error("NaN threshold accepted")
 	}
 }
 
 func TestGuideSnapshotRoundTrip(t *testing.T) {
 	t.Parallel()
-	g := guideMust(t, 50, GuideConfig{})
+	g := must(t, 50, Config{})
 	logits := []float64{0, 1, 2}
 	if _, err := g.Apply(logits, []int{0, 1, 2}, []Gamma{{30, 12}, {40, 12}, {12, 11}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, nl := range []bool{false, true, false} {
-		g.Advance(GuideToken{ID: 1, Newline: nl})
+		g.Advance(Token{ID: 1, Newline: nl})
 	}
 	data, err := g.Snapshot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := guideMust(t, 50, GuideConfig{})
+	h := must(t, 50, Config{})
 	if err := h.Restore(data); err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +285,7 @@ func TestGuideSnapshotRoundTrip(t *testing.T) {
 	if !ok1 || d1 != d2 || ok1 != ok2 {
 		t.Errorf("difficulty %v/%v vs %v/%v", d1, ok1, d2, ok2)
 	}
-	other := guideMust(t, 51, GuideConfig{})
+	other := must(t, 51, Config{})
 	if err := other.Restore(data); !errors.Is(err, ErrSnapshot) {
 		t.Errorf("budget mismatch: %v", err)
 	}
@@ -297,8 +297,8 @@ func TestGuideSnapshotRoundTrip(t *testing.T) {
 	}
 }
 
-// guideRandHead returns a head whose predictions straddle the masks.
-func guideRandHead(rng *rand.Rand, vocab, dim int) *Head {
+// randHead returns a head whose predictions straddle the masks.
+func randHead(rng *rand.Rand, vocab, dim int) *Head {
 	h, _ := NewHead(vocab, dim)
 	a, r := h.Weights()
 	for i := range a {
@@ -321,7 +321,7 @@ func TestGuideGreedyMatchesFullVocabulary(t *testing.T) {
 	for c := 0; c < cases; c++ {
 		vocab := 2 + rng.IntN(60)
 		dim := 1 + rng.IntN(6)
-		head := guideRandHead(rng, vocab, dim)
+		head := randHead(rng, vocab, dim)
 		feat := make([]float32, dim)
 		for i := range feat {
 			feat[i] = float32(rng.NormFloat64())
@@ -337,11 +337,11 @@ func TestGuideGreedyMatchesFullVocabulary(t *testing.T) {
 				logits[i] = rng.NormFloat64() * 3
 			}
 		}
-		cfg := GuideConfig{}
+		cfg := Config{}
 		if rng.IntN(4) == 0 {
-			cfg.Precision = GuideFloat32
+			cfg.Precision = Float32
 		}
-		g := guideMust(t, 1+rng.IntN(2000), cfg)
+		g := must(t, 1+rng.IntN(2000), cfg)
 		g.st.T = rng.IntN(2500)
 		// full-vocabulary guidance
 		all := make([]int, vocab)
@@ -356,7 +356,7 @@ func TestGuideGreedyMatchesFullVocabulary(t *testing.T) {
 		if _, err := g.Apply(full, all, params); err != nil {
 			t.Fatal(err)
 		}
-		want := guideArgmax(full)
+		want := argmax(full)
 		got, scored, err := g.Greedy(logits, head, feat)
 		if err != nil {
 			t.Fatal(err)
@@ -372,7 +372,7 @@ func TestGuideGreedyMatchesFullVocabulary(t *testing.T) {
 
 func TestGuideBatchMatchesSingle(t *testing.T) {
 	const n, vocab = 3, 6
-	b, err := NewBatchGuide(n, 20, 5, GuideConfig{})
+	b, err := NewBatch(n, 20, 5, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -384,12 +384,12 @@ func TestGuideBatchMatchesSingle(t *testing.T) {
 	params := [][]Gamma{{{30, 12}, {40, 12}}, {{30, 12}, {1, 1}}, {{12, 11}, {40, 12}}}
 	want := slices.Clone(slab)
 	for i := 0; i < n; i++ {
-		g, _ := NewGuide(20, 5, GuideConfig{})
+		g, _ := NewGuide(20, 5, Config{})
 		if _, err := g.Apply(want[i*vocab:(i+1)*vocab], cands[i], params[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
-	steps := make([]GuideStep, n)
+	steps := make([]Step, n)
 	if err := b.Apply(slab, vocab, cands, params, steps); err != nil {
 		t.Fatal(err)
 	}
@@ -410,9 +410,9 @@ func TestGuideBatchMatchesSingle(t *testing.T) {
 		_ = b.Apply(slab2, vocab, cands, params, steps)
 	})
 	if allocs != 0 {
-		t.Errorf("BatchGuide.Apply allocates %v per call", allocs)
+		t.Errorf("Batch.Apply allocates %v per call", allocs)
 	}
-	if err := b.Advance([]GuideToken{{ID: 1}, {ID: 5}, {ID: 2, Newline: true}}); err != nil {
+	if err := b.Advance([]Token{{ID: 1}, {ID: 5}, {ID: 2, Newline: true}}); err != nil {
 		t.Fatal(err)
 	}
 	due := make([]bool, n)
@@ -444,7 +444,7 @@ func BenchmarkGuideGreedy(b *testing.B) {
 	for i := range logits {
 		logits[i] = 3 * rng.NormFloat64()
 	}
-	g, _ := NewGuide(500, 0, GuideConfig{Schedule: GuideEveryToken})
+	g, _ := NewGuide(500, 0, Config{Schedule: EveryToken})
 	b.ReportAllocs()
 	b.ResetTimer()
 	var scored int

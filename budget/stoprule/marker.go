@@ -1,4 +1,4 @@
-package budget
+package stoprule
 
 import (
 	"bytes"
@@ -11,20 +11,20 @@ import (
 // to Go's RE2 syntax: Python's \Z becomes \z, and \s matches ASCII
 // whitespace only (Python's matches Unicode whitespace too).
 var (
-	stopMathPatterns = []string{
+	mathPatterns = []string{
 		// \boxed{…} with up to two levels of nested braces.
 		`\\boxed\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\}`,
 		`\\boxed\[[^\[\]]*\]`,
 		`##\s*Final\s+Answer`,
 		`Final\s+answer\s*[:=]\s*\S`,
 	}
-	stopCodePatterns = []string{
+	codePatterns = []string{
 		"```\\w+[\\s\\S]*?```", // fence with a language tag, closed
 		"```[\\s\\S]*?\\n```",  // generic open and close
 		"\\n```\\s*$",          // bare close fence at a line end
 		"```\\s*\\z",           // bare close fence at the end of the text
 	}
-	stopGenericPatterns = []string{
+	genericPatterns = []string{
 		`<answer>[\s\S]*?</answer>`,
 		`<final_answer>[\s\S]*?</final_answer>`,
 		`(?:^|\s)Therefore,\s+the\s+answer\s+is\s+\S`,
@@ -42,9 +42,9 @@ type MarkerSet struct {
 // Literals every built-in pattern of a group contains: a window holding none
 // of them cannot match, which spares the regular expression most checks.
 var (
-	stopMathNeedles    = []string{`\boxed`, "Final"}
-	stopCodeNeedles    = []string{"```"}
-	stopGenericNeedles = []string{"<answer>", "<final_answer>", "Therefore,"}
+	mathNeedles    = []string{`\boxed`, "Final"}
+	codeNeedles    = []string{"```"}
+	genericNeedles = []string{"<answer>", "<final_answer>", "Therefore,"}
 )
 
 // Markers returns the marker set of a domain, as in the reference:
@@ -58,14 +58,14 @@ func Markers(domain string) (*MarkerSet, error) {
 	var pats, needles []string
 	switch domain {
 	case "math":
-		pats = append(append(pats, stopMathPatterns...), stopGenericPatterns...)
-		needles = append(append(needles, stopMathNeedles...), stopGenericNeedles...)
+		pats = append(append(pats, mathPatterns...), genericPatterns...)
+		needles = append(append(needles, mathNeedles...), genericNeedles...)
 	case "code":
-		pats = append(append(pats, stopCodePatterns...), stopGenericPatterns...)
-		needles = append(append(needles, stopCodeNeedles...), stopGenericNeedles...)
+		pats = append(append(pats, codePatterns...), genericPatterns...)
+		needles = append(append(needles, codeNeedles...), genericNeedles...)
 	case "generic":
-		pats = append(append(pats, stopGenericPatterns...), stopMathPatterns...)
-		needles = append(append(needles, stopGenericNeedles...), stopMathNeedles...)
+		pats = append(append(pats, genericPatterns...), mathPatterns...)
+		needles = append(append(needles, genericNeedles...), mathNeedles...)
 	default:
 		return nil, fmt.Errorf("%w: marker domain %q (want math, code or generic)", ErrInvalid, domain)
 	}

@@ -1,14 +1,14 @@
-package budget_test
+package stoprule_test
 
 import (
 	"fmt"
 
-	"github.com/budgetkit/budgetkit/budget"
+	"github.com/budgetkit/budgetkit/budget/stoprule"
 )
 
-func ExampleStopRule() {
+func ExampleRule() {
 	// One controller per training run; one rule per rollout.
-	ctl, _ := budget.NewStopController(budget.StopConfig{MaxLength: 1000, Seed: 1})
+	ctl, _ := stoprule.NewController(stoprule.Config{MaxLength: 1000, Seed: 1})
 	th, _ := ctl.Thresholds([]float64{0.8, 0.3}, []float64{400, 900}) // ŝ, L̂ per prompt
 	rule, _ := ctl.Rule(0, 1, th[1])                                  // prompt 1 has the lower information rate: threshold 0.5
 	for i := 1; i <= 1000; i++ {
@@ -17,7 +17,7 @@ func ExampleStopRule() {
 			text = ` so \boxed{12}`
 		}
 		// The confidence of the next-token distribution, e.g. from
-		// budget.Confidence(budget.StopMargin, logits).
+		// stoprule.Confidence(stoprule.Margin, logits).
 		if force, _ := rule.Next(text, 0.97); force {
 			break // the caller emits end-of-sequence here
 		}

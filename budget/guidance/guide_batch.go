@@ -1,27 +1,27 @@
-package budget
+package guidance
 
 import "fmt"
 
-// BatchGuide applies one Guide per sequence over a row-major
+// Batch applies one Guide per sequence over a row-major
 // [batch × vocab] logits slab, the layout batched decoders produce. It adds
 // no per-call allocation beyond the guides' own scratch buffers.
 //
-// A BatchGuide is not safe for concurrent use.
-type BatchGuide struct {
+// A Batch is not safe for concurrent use.
+type Batch struct {
 	// Guides holds one distinct guide per row of the slab.
 	Guides []*Guide
 
-	acts []guideAction
+	acts []action
 	kept []int
 }
 
-// NewBatchGuide returns a batch of n guides sharing budget, end-of-thinking
+// NewBatch returns a batch of n guides sharing budget, end-of-thinking
 // id and configuration.
-func NewBatchGuide(n, budget, endThinking int, cfg GuideConfig) (*BatchGuide, error) {
+func NewBatch(n, budget, endThinking int, cfg Config) (*Batch, error) {
 	if n <= 0 {
 		return nil, fmt.Errorf("%w: batch size %d (must be > 0)", ErrInvalid, n)
 	}
-	b := &BatchGuide{Guides: make([]*Guide, n), acts: make([]guideAction, n), kept: make([]int, n)}
+	b := &Batch{Guides: make([]*Guide, n), acts: make([]action, n), kept: make([]int, n)}
 	for i := range b.Guides {
 		g, err := NewGuide(budget, endThinking, cfg)
 		if err != nil {
@@ -33,7 +33,7 @@ func NewBatchGuide(n, budget, endThinking int, cfg GuideConfig) (*BatchGuide, er
 }
 
 // Due writes Guides[i].Due() into dst[i]; len(dst) must equal len(Guides).
-func (b *BatchGuide) Due(dst []bool) error {
+func (b *Batch) Due(dst []bool) error {
 	if len(dst) != len(b.Guides) {
 		return fmt.Errorf("%w: len(dst) = %d, want batch size %d", ErrInvalid, len(dst), len(b.Guides))
 	}
@@ -46,9 +46,9 @@ func (b *BatchGuide) Due(dst []bool) error {
 // Apply runs Guides[i].Apply on row i of slab (len(Guides)·vocab values)
 // with candidates[i] and params[i] (rows that are not due may have nil
 // entries). If steps is non-nil (len(Guides)) it receives each row's
-// GuideStep. Every row is validated before any is modified: on error the
+// Step. Every row is validated before any is modified: on error the
 // slab and all guides are unchanged.
-func (b *BatchGuide) Apply(slab []float64, vocab int, candidates [][]int, params [][]Gamma, steps []GuideStep) error {
+func (b *Batch) Apply(slab []float64, vocab int, candidates [][]int, params [][]Gamma, steps []Step) error {
 	n := len(b.Guides)
 	if vocab <= 0 || len(slab) != n*vocab {
 		return fmt.Errorf("%w: len(slab) = %d, want batch %d × vocab %d", ErrInvalid, len(slab), n, vocab)
@@ -60,7 +60,7 @@ func (b *BatchGuide) Apply(slab []float64, vocab int, candidates [][]int, params
 		return fmt.Errorf("%w: len(steps) = %d, want batch %d", ErrInvalid, len(steps), n)
 	}
 	if len(b.acts) != n {
-		b.acts = make([]guideAction, n)
+		b.acts = make([]action, n)
 		b.kept = make([]int, n)
 	}
 	for i, g := range b.Guides {
@@ -84,7 +84,7 @@ func (b *BatchGuide) Apply(slab []float64, vocab int, candidates [][]int, params
 
 // Advance runs Guides[i].Advance(tokens[i]) for every row, after checking
 // every token, so a failed call changes no guide.
-func (b *BatchGuide) Advance(tokens []GuideToken) error {
+func (b *Batch) Advance(tokens []Token) error {
 	if len(tokens) != len(b.Guides) {
 		return fmt.Errorf("%w: len(tokens) = %d, want batch %d", ErrInvalid, len(tokens), len(b.Guides))
 	}

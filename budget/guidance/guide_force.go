@@ -1,4 +1,4 @@
-package budget
+package guidance
 
 import (
 	"fmt"
@@ -7,15 +7,15 @@ import (
 	"github.com/budgetkit/budgetkit/internal/snapshot"
 )
 
-// BudgetForcing is the s1-style budget-forcing baseline the budget-guidance
+// Forcing is the s1-style budget-forcing baseline the budget-guidance
 // paper compares against ("s1: Simple test-time scaling", Muennighoff et al.,
 // 2025): the model thinks unguided, and once t ≥ Budget thinking tokens have
 // been generated the end-of-thinking token is forced. It uses the same
 // Apply/Advance protocol as Guide so the two can be swapped in a decoding
 // loop and compared on the same traces.
 //
-// A BudgetForcing is not safe for concurrent use.
-type BudgetForcing struct {
+// A Forcing is not safe for concurrent use.
+type Forcing struct {
 	budget, endThinking int
 	st                  forceState
 }
@@ -25,35 +25,37 @@ type forceState struct {
 	Done bool `json:"done"`
 }
 
-// NewBudgetForcing returns the baseline for a budget (≥ 0) and an
+// NewForcing returns the baseline for a budget (≥ 0) and an
 // end-of-thinking token id (≥ 0).
-func NewBudgetForcing(budget, endThinking int) (*BudgetForcing, error) {
+func NewForcing(budget, endThinking int) (*Forcing, error) {
 	if budget < 0 {
 		return nil, fmt.Errorf("%w: budget = %d (must be ≥ 0)", ErrInvalid, budget)
 	}
 	if endThinking < 0 {
 		return nil, fmt.Errorf("%w: endThinking = %d (must be a token id ≥ 0)", ErrInvalid, endThinking)
 	}
-	return &BudgetForcing{budget: budget, endThinking: endThinking}, nil
+	return &Forcing{budget: budget, endThinking: endThinking}, nil
 }
 
-// Forcing reports whether this step forces the end-of-thinking token.
-func (f *BudgetForcing) Forcing() bool { return !f.st.Done && f.st.T >= f.budget }
+// Capped reports whether this step forces the end-of-thinking token (the
+// budget is spent and thinking has not ended), as Guide.Capped does under
+// the hard cap.
+func (f *Forcing) Capped() bool { return !f.st.Done && f.st.T >= f.budget }
 
 // Thinking returns the number of thinking tokens generated so far.
-func (f *BudgetForcing) Thinking() int { return f.st.T }
+func (f *Forcing) Thinking() int { return f.st.T }
 
 // Done reports whether thinking has ended.
-func (f *BudgetForcing) Done() bool { return f.st.Done }
+func (f *Forcing) Done() bool { return f.st.Done }
 
 // Apply forces the end-of-thinking token (every other logit becomes −∞) when
-// Forcing() and leaves logits unchanged otherwise; it reports whether it
+// Capped() and leaves logits unchanged otherwise; it reports whether it
 // forced. Logits must not hold NaN or +Inf; on error they are unchanged.
-func (f *BudgetForcing) Apply(logits []float64) (bool, error) {
-	if err := guideCheckLogits(logits); err != nil {
+func (f *Forcing) Apply(logits []float64) (bool, error) {
+	if err := checkLogits(logits); err != nil {
 		return false, err
 	}
-	if !f.Forcing() {
+	if !f.Capped() {
 		return false, nil
 	}
 	if f.endThinking >= len(logits) {
@@ -71,7 +73,7 @@ func (f *BudgetForcing) Apply(logits []float64) (bool, error) {
 }
 
 // Advance records the emitted token (see Guide.Advance).
-func (f *BudgetForcing) Advance(tok GuideToken) error {
+func (f *Forcing) Advance(tok Token) error {
 	if tok.ID < 0 {
 		return fmt.Errorf("%w: token id %d (must be ≥ 0)", ErrInvalid, tok.ID)
 	}
@@ -85,7 +87,7 @@ func (f *BudgetForcing) Advance(tok GuideToken) error {
 	return nil
 }
 
-const forceSnapKind, forceSnapVersion = "budget.BudgetForcing", 1
+const forceSnapKind, forceSnapVersion = "guidance.Forcing", 1
 
 type forceSnapConfig struct {
 	Budget      int `json:"budget"`
@@ -93,13 +95,13 @@ type forceSnapConfig struct {
 }
 
 // Snapshot returns the state as versioned JSON.
-func (f *BudgetForcing) Snapshot() ([]byte, error) {
+func (f *Forcing) Snapshot() ([]byte, error) {
 	return snapshot.Marshal(forceSnapKind, forceSnapVersion, forceSnapConfig{f.budget, f.endThinking}, f.st)
 }
 
-// Restore replaces the state with a snapshot from a BudgetForcing with the
+// Restore replaces the state with a snapshot from a Forcing with the
 // same budget and end-of-thinking id; on error (ErrSnapshot) it is unchanged.
-func (f *BudgetForcing) Restore(data []byte) error {
+func (f *Forcing) Restore(data []byte) error {
 	var st forceState
 	if err := snapshot.Unmarshal(data, forceSnapKind, forceSnapVersion, forceSnapConfig{f.budget, f.endThinking}, &st); err != nil {
 		return fmt.Errorf("%w: %w", ErrSnapshot, err)

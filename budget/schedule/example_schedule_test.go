@@ -1,15 +1,15 @@
-package budget_test
+package schedule_test
 
 import (
 	"fmt"
 	"math/rand/v2"
 
-	"github.com/budgetkit/budgetkit/budget"
+	"github.com/budgetkit/budgetkit/budget/schedule"
 )
 
 func ExampleREX() {
-	rex, _ := budget.REX(0.1, 1000)
-	s, _ := budget.Warmup(rex, 100) // 100 warm-up steps, then REX over 1,000
+	rex, _ := schedule.REX(0.1, 1000)
+	s, _ := schedule.Warmup(rex, 100) // 100 warm-up steps, then REX over 1,000
 	for _, t := range []int{0, 50, 100, 600, 1100} {
 		fmt.Printf("step %4d: %.4f\n", t, s.At(t))
 	}
@@ -23,10 +23,10 @@ func ExampleREX() {
 
 func ExamplePhases() {
 	// Continual pre-training: decay, then re-warm and re-decay.
-	first, _ := budget.Cosine(3e-4, 3e-5, 1000)
-	cos2, _ := budget.Cosine(3e-4, 3e-5, 900)
-	second, _ := budget.Warmup(cos2, 100)
-	s, _ := budget.Phases(budget.Phase{Schedule: first, Steps: 1000}, budget.Phase{Schedule: second, Steps: 1000})
+	first, _ := schedule.Cosine(3e-4, 3e-5, 1000)
+	cos2, _ := schedule.Cosine(3e-4, 3e-5, 900)
+	second, _ := schedule.Warmup(cos2, 100)
+	s, _ := schedule.Phases(schedule.Phase{Schedule: first, Steps: 1000}, schedule.Phase{Schedule: second, Steps: 1000})
 	fmt.Printf("%.1e %.1e %.1e %.1e\n", s.At(0), s.At(999), s.At(1050), s.At(1100))
 	// Output:
 	// 3.0e-04 3.0e-05 1.5e-04 3.0e-04
@@ -34,7 +34,7 @@ func ExamplePhases() {
 
 func ExampleExpDecay() {
 	// "Train Long, Think Short": 256 tokens, ×0.7 every 100 steps, floor 64.
-	b := budget.ExpDecay{B0: 256, Gamma: 0.7, T: 100, Min: 64}
+	b := schedule.ExpDecay{B0: 256, Gamma: 0.7, T: 100, Min: 64}
 	if err := b.Validate(); err != nil {
 		panic(err)
 	}
@@ -43,8 +43,8 @@ func ExampleExpDecay() {
 	// 256 179 125 87 64
 }
 
-func ExampleBudgetPrior() {
-	prior, _ := budget.LinearPrior([]int{1000, 2000, 3000, 4000})
+func ExamplePrior() {
+	prior, _ := schedule.LinearPrior([]int{1000, 2000, 3000, 4000})
 	r := rand.New(rand.NewPCG(1, 2))
 	fmt.Printf("%.1f %d\n", prior.Probs(), prior.Sample(r))
 	// Output:
@@ -52,7 +52,7 @@ func ExampleBudgetPrior() {
 }
 
 func ExampleLengthReward() {
-	lr := budget.LengthReward{Alpha: 0.5, Gate: 0.5} // GRPO-λ: penalise length only in groups ≥ 50% correct
+	lr := schedule.LengthReward{Alpha: 0.5, Gate: 0.5} // GRPO-λ: penalise length only in groups ≥ 50% correct
 	rewards := make([]float64, 3)
 	_ = lr.Group(rewards, []bool{true, true, false}, []int{200, 800, 400}, 800)
 	fmt.Println(rewards)

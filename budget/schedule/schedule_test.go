@@ -1,4 +1,4 @@
-package budget
+package schedule
 
 import (
 	"errors"
@@ -8,16 +8,16 @@ import (
 	"testing"
 )
 
-// schedMust unwraps a constructor's result; a test whose valid schedule
+// must unwraps a constructor's result; a test whose valid schedule
 // fails to build panics, which fails the test.
-func schedMust(s Schedule, err error) Schedule {
+func must(s Schedule, err error) Schedule {
 	if err != nil {
 		panic(err)
 	}
 	return s
 }
 
-func schedNear(a, b float64) bool { return math.Abs(a-b) <= 1e-12*math.Max(1, math.Abs(b)) }
+func near(a, b float64) bool { return math.Abs(a-b) <= 1e-12*math.Max(1, math.Abs(b)) }
 
 func TestScheduleClosedForms(t *testing.T) {
 	cases := []struct {
@@ -25,28 +25,28 @@ func TestScheduleClosedForms(t *testing.T) {
 		s    Schedule
 		at   map[int]float64 // values computed by hand
 	}{
-		{"constant", schedMust(ConstantSchedule(0.3)), map[int]float64{0: 0.3, 99: 0.3}},
-		{"step", schedMust(StepDecay(1, 0.1, 30)), map[int]float64{0: 1, 29: 1, 30: 0.1, 65: 0.01}},
-		{"multistep", schedMust(MultiStep(2, 0.5, []int{10, 25})), map[int]float64{9: 2, 10: 1, 24: 1, 25: 0.5, 1000: 0.5}},
-		{"exponential", schedMust(ExponentialSchedule(1, 0.9)), map[int]float64{0: 1, 2: 0.81}},
-		{"linear", schedMust(Polynomial(1, 0.1, 100, 1)), map[int]float64{0: 1, 50: 0.55, 100: 0.1, 200: 0.1}},
-		{"quadratic", schedMust(Polynomial(1, 0, 10, 2)), map[int]float64{5: 0.25}},
-		{"cosine", schedMust(Cosine(1, 0.1, 100)), map[int]float64{0: 1, 50: 0.55, 100: 0.1, 25: 0.1 + 0.9*(1+math.Sqrt2/2)/2}},
-		{"invsqrt", schedMust(InvSqrt(1, 100)), map[int]float64{0: 1, 100: 1, 400: 0.5}},
+		{"constant", must(Constant(0.3)), map[int]float64{0: 0.3, 99: 0.3}},
+		{"step", must(StepDecay(1, 0.1, 30)), map[int]float64{0: 1, 29: 1, 30: 0.1, 65: 0.01}},
+		{"multistep", must(MultiStep(2, 0.5, []int{10, 25})), map[int]float64{9: 2, 10: 1, 24: 1, 25: 0.5, 1000: 0.5}},
+		{"exponential", must(Exponential(1, 0.9)), map[int]float64{0: 1, 2: 0.81}},
+		{"linear", must(Polynomial(1, 0.1, 100, 1)), map[int]float64{0: 1, 50: 0.55, 100: 0.1, 200: 0.1}},
+		{"quadratic", must(Polynomial(1, 0, 10, 2)), map[int]float64{5: 0.25}},
+		{"cosine", must(Cosine(1, 0.1, 100)), map[int]float64{0: 1, 50: 0.55, 100: 0.1, 25: 0.1 + 0.9*(1+math.Sqrt2/2)/2}},
+		{"invsqrt", must(InvSqrt(1, 100)), map[int]float64{0: 1, 100: 1, 400: 0.5}},
 		// REX: (1 − z)/(1/2 + (1 − z)/2) at z = 0.5 is 0.5/0.75 = 2/3.
-		{"rex", schedMust(REX(3, 100)), map[int]float64{0: 3, 50: 2, 75: 3 * 0.25 / 0.625, 100: 0}},
+		{"rex", must(REX(3, 100)), map[int]float64{0: 3, 50: 2, 75: 3 * 0.25 / 0.625, 100: 0}},
 		// WSD: 10 warm-up, stable, last 20 steps linear to 0.1.
-		{"wsd", schedMust(WSD(1, 0.1, 100, 10, 0.2, DecayLinear)), map[int]float64{0: 0, 5: 0.5, 10: 1, 80: 1, 90: 0.55, 100: 0.1}},
-		{"wsd-sqrt", schedMust(WSD(1, 0, 100, 0, 0.5, DecaySqrt)), map[int]float64{50: 1, 75: 1 - math.Sqrt(0.5)}},
+		{"wsd", must(WSD(1, 0.1, 100, 10, 0.2, DecayLinear)), map[int]float64{0: 0, 5: 0.5, 10: 1, 80: 1, 90: 0.55, 100: 0.1}},
+		{"wsd-sqrt", must(WSD(1, 0, 100, 0, 0.5, DecaySqrt)), map[int]float64{50: 1, 75: 1 - math.Sqrt(0.5)}},
 		// OneCycle, PyTorch's defaults: T = 100, peak at step 29, initial
 		// 0.04, final 4e-6; halfway through the rise (x = 0.5): midpoint.
-		{"onecycle", schedMust(OneCycle(1, 100, OneCycleConfig{})), map[int]float64{0: 0.04, 29: 1, 99: 0.04 / 1e4,
+		{"onecycle", must(OneCycle(1, 100, OneCycleConfig{})), map[int]float64{0: 0.04, 29: 1, 99: 0.04 / 1e4,
 			64: 0.04/1e4 + (1-0.04/1e4)*(1+math.Cos(math.Pi*35/70))/2}},
-		{"onecycle-3", schedMust(OneCycle(1, 100, OneCycleConfig{ThreePhase: true, Linear: true})), map[int]float64{29: 1, 58: 0.04, 99: 0.04 / 1e4}},
+		{"onecycle-3", must(OneCycle(1, 100, OneCycleConfig{ThreePhase: true, Linear: true})), map[int]float64{29: 1, 58: 0.04, 99: 0.04 / 1e4}},
 	}
 	for _, c := range cases {
 		for step, want := range c.at {
-			if got := c.s.At(step); !schedNear(got, want) {
+			if got := c.s.At(step); !near(got, want) {
 				t.Errorf("%s.At(%d) = %v, want %v", c.name, step, got, want)
 			}
 		}
@@ -58,11 +58,11 @@ func TestScheduleClosedForms(t *testing.T) {
 
 func TestScheduleMonotone(t *testing.T) {
 	for name, s := range map[string]Schedule{
-		"cosine": schedMust(Cosine(1, 0, 300)),
-		"rex":    schedMust(REX(1, 300)),
-		"linear": schedMust(Polynomial(1, 0, 300, 1)),
-		"invsqr": schedMust(InvSqrt(1, 10)),
-		"wsd":    schedMust(WSD(1, 0, 300, 0, 0.3, DecayCosine)),
+		"cosine": must(Cosine(1, 0, 300)),
+		"rex":    must(REX(1, 300)),
+		"linear": must(Polynomial(1, 0, 300, 1)),
+		"invsqr": must(InvSqrt(1, 10)),
+		"wsd":    must(WSD(1, 0, 300, 0, 0.3, DecayCosine)),
 	} {
 		vals := Table(s, 320)
 		for i := 1; i < len(vals); i++ {
@@ -72,7 +72,7 @@ func TestScheduleMonotone(t *testing.T) {
 		}
 	}
 	// REX stays above linear decay everywhere inside (0, T).
-	rex, lin := schedMust(REX(1, 100)), schedMust(Polynomial(1, 0, 100, 1))
+	rex, lin := must(REX(1, 100)), must(Polynomial(1, 0, 100, 1))
 	for i := 1; i < 100; i++ {
 		if rex.At(i) <= lin.At(i) {
 			t.Fatalf("REX below linear at %d", i)
@@ -81,9 +81,9 @@ func TestScheduleMonotone(t *testing.T) {
 }
 
 func TestScheduleComposition(t *testing.T) {
-	base := schedMust(Cosine(1, 0, 100))
-	w := schedMust(Warmup(base, 10))
-	if w.At(0) != 0 || !schedNear(w.At(5), 0.5) || w.At(10) != base.At(0) || w.At(60) != base.At(50) {
+	base := must(Cosine(1, 0, 100))
+	w := must(Warmup(base, 10))
+	if w.At(0) != 0 || !near(w.At(5), 0.5) || w.At(10) != base.At(0) || w.At(60) != base.At(50) {
 		t.Fatalf("warm-up: %v %v %v %v", w.At(0), w.At(5), w.At(10), w.At(60))
 	}
 	// Continuity at the warm-up boundary: the last ramp step is within one
@@ -91,23 +91,23 @@ func TestScheduleComposition(t *testing.T) {
 	if math.Abs(w.At(10)-w.At(9)) > base.At(0)/10+1e-12 {
 		t.Fatal("warm-up jumps at its end")
 	}
-	e := schedMust(Every(base, 7))
+	e := must(Every(base, 7))
 	for i := 0; i < 100; i++ {
 		if e.At(i) != base.At(i/7*7) {
 			t.Fatalf("Every: step %d", i)
 		}
 	}
-	f := schedMust(Floor(base, 0.2))
+	f := must(Floor(base, 0.2))
 	if f.At(100) != 0.2 || f.At(0) != 1 {
 		t.Fatal("Floor")
 	}
-	sc := schedMust(Scale(base, 3))
+	sc := must(Scale(base, 3))
 	if sc.At(0) != 3 {
 		t.Fatal("Scale")
 	}
 	// Re-warm and re-decay: two cosine cycles.
-	second := schedMust(Warmup(schedMust(Cosine(0.5, 0, 50)), 5))
-	ph := schedMust(Phases(Phase{base, 100}, Phase{second, 55}))
+	second := must(Warmup(must(Cosine(0.5, 0, 50)), 5))
+	ph := must(Phases(Phase{base, 100}, Phase{second, 55}))
 	if ph.At(99) != base.At(99) || ph.At(100) != 0 || ph.At(105) != 0.5 || ph.At(500) != second.At(400) {
 		t.Fatalf("Phases: %v %v %v", ph.At(99), ph.At(100), ph.At(105))
 	}
@@ -120,11 +120,11 @@ func TestScheduleBadInput(t *testing.T) {
 	nan := math.NaN()
 	errs := []error{}
 	add := func(_ Schedule, err error) { errs = append(errs, err) }
-	add(ConstantSchedule(nan))
+	add(Constant(nan))
 	add(StepDecay(1, 1.5, 10))
 	add(StepDecay(1, 0.5, 0))
 	add(MultiStep(1, 0.5, []int{5, 3}))
-	add(ExponentialSchedule(1, 0))
+	add(Exponential(1, 0))
 	add(Polynomial(1, 0, 0, 1))
 	add(Polynomial(1, 0, 10, -1))
 	add(Cosine(math.Inf(1), 0, 10))
@@ -135,7 +135,7 @@ func TestScheduleBadInput(t *testing.T) {
 	add(OneCycle(1, 100, OneCycleConfig{PctStart: 1}))
 	add(OneCycle(1, 2, OneCycleConfig{}))
 	add(Warmup(nil, 3))
-	add(Every(schedMust(REX(1, 10)), 0))
+	add(Every(must(REX(1, 10)), 0))
 	add(Phases())
 	for i, err := range errs {
 		if !errors.Is(err, ErrInvalid) {
@@ -190,12 +190,12 @@ func TestBudgetPriors(t *testing.T) {
 	// Ranks: 250 → 1, 500 → 2, 750 → 3, 1000 → 4; sum 10.
 	want := []float64{0.4, 0.1, 0.2, 0.3}
 	for i, p := range lin.Probs() {
-		if !schedNear(p, want[i]) {
+		if !near(p, want[i]) {
 			t.Fatalf("linear prior %v, want %v", lin.Probs(), want)
 		}
 	}
 	r := rand.New(rand.NewPCG(5, 6))
-	for _, prior := range []*BudgetPrior{lin, func() *BudgetPrior { p, _ := UniformPrior(budgets); return p }()} {
+	for _, prior := range []*Prior{lin, func() *Prior { p, _ := UniformPrior(budgets); return p }()} {
 		const n = 40000
 		counts := map[int]int{}
 		for i := 0; i < n; i++ {
@@ -231,7 +231,7 @@ func TestLengthReward(t *testing.T) {
 	}
 	want := []float64{1 - 0.5*0.25, 1 - 0.5, -0.5 * 0.5, 1 - 0.5}
 	for i := range want {
-		if !schedNear(dst[i], want[i]) {
+		if !near(dst[i], want[i]) {
 			t.Fatalf("rewards %v, want %v", dst, want)
 		}
 	}
@@ -256,28 +256,28 @@ func TestLengthReward(t *testing.T) {
 	}
 }
 
-var schedSink float64
+var sink float64
 
 func BenchmarkScheduleAt(b *testing.B) {
 	all := map[string]Schedule{
-		"constant":    schedMust(ConstantSchedule(1)),
-		"step":        schedMust(StepDecay(1, 0.5, 1000)),
-		"multistep":   schedMust(MultiStep(1, 0.5, []int{1000, 5000, 8000})),
-		"exponential": schedMust(ExponentialSchedule(1, 0.9999)),
-		"polynomial":  schedMust(Polynomial(1, 0, 10000, 2)),
-		"cosine":      schedMust(Cosine(1, 0.1, 10000)),
-		"invsqrt":     schedMust(InvSqrt(1, 1000)),
-		"rex":         schedMust(REX(1, 10000)),
-		"wsd":         schedMust(WSD(1, 0, 10000, 500, 0.2, DecaySqrt)),
-		"onecycle":    schedMust(OneCycle(1, 10000, OneCycleConfig{})),
-		"warmup+cos":  schedMust(Warmup(schedMust(Cosine(1, 0, 9000)), 1000)),
+		"constant":    must(Constant(1)),
+		"step":        must(StepDecay(1, 0.5, 1000)),
+		"multistep":   must(MultiStep(1, 0.5, []int{1000, 5000, 8000})),
+		"exponential": must(Exponential(1, 0.9999)),
+		"polynomial":  must(Polynomial(1, 0, 10000, 2)),
+		"cosine":      must(Cosine(1, 0.1, 10000)),
+		"invsqrt":     must(InvSqrt(1, 1000)),
+		"rex":         must(REX(1, 10000)),
+		"wsd":         must(WSD(1, 0, 10000, 500, 0.2, DecaySqrt)),
+		"onecycle":    must(OneCycle(1, 10000, OneCycleConfig{})),
+		"warmup+cos":  must(Warmup(must(Cosine(1, 0, 9000)), 1000)),
 	}
 	for name, s := range all {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			t := 0
 			for b.Loop() {
-				schedSink = s.At(t)
+				sink = s.At(t)
 				t = (t + 7919) % 12000
 			}
 		})
@@ -287,7 +287,7 @@ func BenchmarkScheduleAt(b *testing.B) {
 		b.ReportAllocs()
 		t := 0
 		for b.Loop() {
-			schedSink = float64(e.At(t))
+			sink = float64(e.At(t))
 			t = (t + 7919) % 12000
 		}
 	})
@@ -300,10 +300,10 @@ func FuzzSchedules(f *testing.F) {
 	f.Add(1.0, 0.1, 0.5, 100, 10, -5)
 	f.Fuzz(func(t *testing.T, a, b, c float64, total, k, step int) {
 		build := []func() (Schedule, error){
-			func() (Schedule, error) { return ConstantSchedule(a) },
+			func() (Schedule, error) { return Constant(a) },
 			func() (Schedule, error) { return StepDecay(a, c, k) },
 			func() (Schedule, error) { return MultiStep(a, c, []int{k, total}) },
-			func() (Schedule, error) { return ExponentialSchedule(a, c) },
+			func() (Schedule, error) { return Exponential(a, c) },
 			func() (Schedule, error) { return Polynomial(a, b, total, c) },
 			func() (Schedule, error) { return Cosine(a, b, total) },
 			func() (Schedule, error) { return InvSqrt(a, k) },

@@ -1,4 +1,4 @@
-package budget_test
+package guidance_test
 
 import (
 	"bytes"
@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/budgetkit/budgetkit/budget"
+	"github.com/budgetkit/budgetkit/budget/guidance"
 )
 
 // A Gamma over x = log(L+1) answers "how many thinking tokens are left, and
 // how sure are we".
 func ExampleGamma() {
-	g := budget.Gamma{Shape: 30, Rate: 5} // mode at x = 5.8, i.e. ~329 tokens
+	g := guidance.Gamma{Shape: 30, Rate: 5} // mode at x = 5.8, i.e. ~329 tokens
 	fmt.Printf("P(done within 500 tokens) = %.3f\n", g.ProbFinishWithin(500))
 	fmt.Printf("expected remaining = %.0f tokens\n", g.ExpectedRemaining())
 	fmt.Printf("90%% quantile = %.0f tokens\n", g.RemainingQuantile(0.9))
@@ -23,15 +23,15 @@ func ExampleGamma() {
 }
 
 // One guided step: the caller scores the candidates with the head, Apply
-// reweights their logits by the probability of finishing within budget.
+// reweights their logits by the probability of finishing within guidance.
 func ExampleGuide() {
 	const endThinking = 3
-	g, _ := budget.NewGuide(100, endThinking, budget.GuideConfig{})
+	g, _ := guidance.NewGuide(100, endThinking, guidance.Config{})
 	logits := []float64{2.0, 1.5, 0.2, -1.0}
 	candidates := []int{0, 1, 2, 3}
 	// Predicted remaining length if each token is emitted next (from a Head
 	// in real use): token 0 leads to long thinking, token 1 to short.
-	params := []budget.Gamma{{Shape: 60, Rate: 10}, {Shape: 40, Rate: 10}, {Shape: 45, Rate: 10}, {Shape: 12, Rate: 12}}
+	params := []guidance.Gamma{{Shape: 60, Rate: 10}, {Shape: 40, Rate: 10}, {Shape: 45, Rate: 10}, {Shape: 12, Rate: 12}}
 	if g.Due() {
 		if _, err := g.Apply(logits, candidates, params); err != nil {
 			fmt.Println(err)
@@ -41,7 +41,7 @@ func ExampleGuide() {
 	for v, z := range logits {
 		fmt.Printf("token %d: %.2f\n", v, z)
 	}
-	_ = g.Advance(budget.GuideToken{ID: 1})
+	_ = g.Advance(guidance.Token{ID: 1})
 	fmt.Println("next step due:", g.Due())
 	// Output:
 	// token 0: -1.56
@@ -54,7 +54,7 @@ func ExampleGuide() {
 // The greedy shortcut returns exactly the argmax of full-vocabulary guidance
 // while scoring only the most probable candidates.
 func ExampleGuide_Greedy() {
-	head, _ := budget.NewHead(1000, 2)
+	head, _ := guidance.NewHead(1000, 2)
 	alpha, rate := head.Weights()
 	for v := 0; v < 1000; v++ {
 		alpha[2*v], rate[2*v] = 40, 12 // α ≈ 40, λ ≈ 12 for features (1, 0)
@@ -64,7 +64,7 @@ func ExampleGuide_Greedy() {
 	for v := range logits {
 		logits[v] = -float64(v) / 100
 	}
-	g, _ := budget.NewGuide(50, 999, budget.GuideConfig{})
+	g, _ := guidance.NewGuide(50, 999, guidance.Config{})
 	tok, scored, _ := g.Greedy(logits, head, []float32{1, 0})
 	fmt.Printf("token %d after scoring %d of 1000 candidates\n", tok, scored)
 	// Output:
@@ -73,17 +73,17 @@ func ExampleGuide_Greedy() {
 
 // Training a head on (features, next token, remaining length) examples.
 func ExampleTrainer() {
-	var examples []budget.TrainExample
+	var examples []guidance.TrainExample
 	for i := 0; i < 2000; i++ {
 		f := float32(i % 2) // feature 1: a "hard" question
 		L := 50.0
 		if f == 1 {
 			L = 1000
 		}
-		examples = append(examples, budget.TrainExample{Features: []float32{1, f}, Token: 0, Remaining: L * (0.8 + 0.4*float64(i%7)/6)})
+		examples = append(examples, guidance.TrainExample{Features: []float32{1, f}, Token: 0, Remaining: L * (0.8 + 0.4*float64(i%7)/6)})
 	}
-	head, _ := budget.NewHead(1, 2)
-	tr, _ := budget.NewTrainer(head, budget.TrainConfig{LearningRate: 0.05, Epochs: 30, Seed: 1})
+	head, _ := guidance.NewHead(1, 2)
+	tr, _ := guidance.NewTrainer(head, guidance.TrainerConfig{LearningRate: 0.05, Epochs: 30, Seed: 1})
 	if _, err := tr.Fit(context.Background(), examples); err != nil {
 		fmt.Println(err)
 		return
@@ -98,13 +98,13 @@ func ExampleTrainer() {
 // Heads load from the reference's safetensors checkpoints (tensors
 // "alpha_head.weight" and "lam_head.weight", F32/F16/BF16/F64).
 func ExampleReadHeadSafetensors() {
-	head, _ := budget.NewHeadFromWeights(2, 3, []float32{1, 2, 3, 4, 5, 6}, []float32{6, 5, 4, 3, 2, 1})
+	head, _ := guidance.NewHeadFromWeights(2, 3, []float32{1, 2, 3, 4, 5, 6}, []float32{6, 5, 4, 3, 2, 1})
 	var file bytes.Buffer
-	if err := budget.WriteHeadSafetensors(&file, head, budget.SafetensorsF32, budget.SafetensorsNames{}); err != nil {
+	if err := guidance.WriteHeadSafetensors(&file, head, guidance.SafetensorsF32, guidance.SafetensorsNames{}); err != nil {
 		fmt.Println(err)
 		return
 	}
-	loaded, err := budget.ReadHeadSafetensors(&file, budget.SafetensorsNames{})
+	loaded, err := guidance.ReadHeadSafetensors(&file, guidance.SafetensorsNames{})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -118,7 +118,7 @@ func ExampleReadHeadSafetensors() {
 // lengths of past traces.
 func ExampleFitLengthModel() {
 	lengths := []int{310, 420, 515, 600, 640, 700, 820, 905, 1100, 1400, 1650, 2000, 2400, 3100, 3900, 5200}
-	m, _ := budget.FitLengthModel(lengths, budget.LengthFitConfig{MinSurvivors: 4})
+	m, _ := guidance.FitLengthModel(lengths, guidance.LengthFitConfig{MinSurvivors: 4})
 	for _, t := range []int{0, 1000} {
 		p, _ := m.ProbFinishWithin(t, 1000)
 		fmt.Printf("after %d tokens: P(done within 1000 more) = %.2f\n", t, p)
@@ -129,15 +129,15 @@ func ExampleFitLengthModel() {
 }
 
 // Budget forcing, the baseline: think freely, force the end of thinking at
-// the budget.
-func ExampleBudgetForcing() {
-	f, _ := budget.NewBudgetForcing(2, 3)
+// the guidance.
+func ExampleForcing() {
+	f, _ := guidance.NewForcing(2, 3)
 	for step := 0; step < 3; step++ {
 		logits := []float64{1, 2, 0, -1}
 		forced, _ := f.Apply(logits)
 		tok := argmax(logits)
 		fmt.Printf("step %d: forced=%v token=%d\n", step, forced, tok)
-		_ = f.Advance(budget.GuideToken{ID: tok})
+		_ = f.Advance(guidance.Token{ID: tok})
 	}
 	// Output:
 	// step 0: forced=false token=1
@@ -146,14 +146,14 @@ func ExampleBudgetForcing() {
 }
 
 // A batch of guides over a [batch × vocab] logits slab.
-func ExampleBatchGuide() {
-	b, _ := budget.NewBatchGuide(2, 100, 2, budget.GuideConfig{})
+func ExampleBatch() {
+	b, _ := guidance.NewBatch(2, 100, 2, guidance.Config{})
 	slab := []float64{
 		1, 0, -1, // row 0
 		0, 1, -1, // row 1
 	}
 	cands := [][]int{{0, 1}, {0, 1}}
-	params := [][]budget.Gamma{
+	params := [][]guidance.Gamma{
 		{{Shape: 60, Rate: 10}, {Shape: 30, Rate: 10}},
 		{{Shape: 30, Rate: 10}, {Shape: 30, Rate: 10}},
 	}

@@ -1,4 +1,4 @@
-package budget
+package schedule
 
 import (
 	"fmt"
@@ -22,32 +22,32 @@ type Schedule interface {
 	At(step int) float64
 }
 
-// schedFunc adapts a validated closure to Schedule.
-type schedFunc func(t int) float64
+// funcSchedule adapts a validated closure to Schedule.
+type funcSchedule func(t int) float64
 
-func (f schedFunc) At(t int) float64 { return f(max(t, 0)) }
+func (f funcSchedule) At(t int) float64 { return f(max(t, 0)) }
 
-func schedCheck(name string, v float64, ok bool, want string) error {
+func check(name string, v float64, ok bool, want string) error {
 	if !ok || math.IsNaN(v) {
 		return fmt.Errorf("%w: %s = %v (%s)", ErrInvalid, name, v, want)
 	}
 	return nil
 }
 
-func schedFinite(name string, v float64) error {
-	return schedCheck(name, v, num.IsFinite(v), "must be finite")
+func finite(name string, v float64) error {
+	return check(name, v, num.IsFinite(v), "must be finite")
 }
 
-func schedHorizon(total int) error {
+func horizon(total int) error {
 	if total <= 0 {
 		return fmt.Errorf("%w: horizon T = %d (must be > 0)", ErrInvalid, total)
 	}
 	return nil
 }
 
-// schedPowInt returns xⁿ for n ≥ 0 by repeated squaring: O(log n)
+// powInt returns xⁿ for n ≥ 0 by repeated squaring: O(log n)
 // multiplications, within a few ulps of the exact power.
-func schedPowInt(x float64, n int) float64 {
+func powInt(x float64, n int) float64 {
 	r := 1.0
 	for n > 0 {
 		if n&1 == 1 {
@@ -59,38 +59,38 @@ func schedPowInt(x float64, n int) float64 {
 	return r
 }
 
-// schedZ is the progress min(t, T)/T.
-func schedZ(t, total int) float64 { return float64(min(t, total)) / float64(total) }
+// progress is the progress min(t, T)/T.
+func progress(t, total int) float64 { return float64(min(t, total)) / float64(total) }
 
-// ConstantSchedule returns v at every step.
-func ConstantSchedule(v float64) (Schedule, error) {
-	if err := schedFinite("value", v); err != nil {
+// Constant returns v at every step.
+func Constant(v float64) (Schedule, error) {
+	if err := finite("value", v); err != nil {
 		return nil, err
 	}
-	return schedFunc(func(int) float64 { return v }), nil
+	return funcSchedule(func(int) float64 { return v }), nil
 }
 
 // StepDecay returns v0·γ^⌊t/every⌋ (the classic step schedule).
 func StepDecay(v0, gamma float64, every int) (Schedule, error) {
-	if err := schedFinite("v0", v0); err != nil {
+	if err := finite("v0", v0); err != nil {
 		return nil, err
 	}
-	if err := schedCheck("gamma", gamma, gamma > 0 && gamma <= 1, "must be in (0, 1]"); err != nil {
+	if err := check("gamma", gamma, gamma > 0 && gamma <= 1, "must be in (0, 1]"); err != nil {
 		return nil, err
 	}
 	if every <= 0 {
 		return nil, fmt.Errorf("%w: every = %d (must be > 0)", ErrInvalid, every)
 	}
-	return schedFunc(func(t int) float64 { return v0 * schedPowInt(gamma, t/every) }), nil
+	return funcSchedule(func(t int) float64 { return v0 * powInt(gamma, t/every) }), nil
 }
 
 // MultiStep returns v0·γ^k where k is the number of milestones ≤ t; the
 // milestones must be strictly increasing and positive.
 func MultiStep(v0, gamma float64, milestones []int) (Schedule, error) {
-	if err := schedFinite("v0", v0); err != nil {
+	if err := finite("v0", v0); err != nil {
 		return nil, err
 	}
-	if err := schedCheck("gamma", gamma, gamma > 0 && gamma <= 1, "must be in (0, 1]"); err != nil {
+	if err := check("gamma", gamma, gamma > 0 && gamma <= 1, "must be in (0, 1]"); err != nil {
 		return nil, err
 	}
 	ms := append([]int(nil), milestones...)
@@ -103,7 +103,7 @@ func MultiStep(v0, gamma float64, milestones []int) (Schedule, error) {
 	for k := range pow {
 		pow[k] = v0 * math.Pow(gamma, float64(k))
 	}
-	return schedFunc(func(t int) float64 {
+	return funcSchedule(func(t int) float64 {
 		k := 0
 		for k < len(ms) && ms[k] <= t {
 			k++
@@ -112,44 +112,44 @@ func MultiStep(v0, gamma float64, milestones []int) (Schedule, error) {
 	}), nil
 }
 
-// ExponentialSchedule returns v0·γᵗ.
-func ExponentialSchedule(v0, gamma float64) (Schedule, error) {
-	if err := schedFinite("v0", v0); err != nil {
+// Exponential returns v0·γᵗ.
+func Exponential(v0, gamma float64) (Schedule, error) {
+	if err := finite("v0", v0); err != nil {
 		return nil, err
 	}
-	if err := schedCheck("gamma", gamma, gamma > 0 && gamma <= 1, "must be in (0, 1]"); err != nil {
+	if err := check("gamma", gamma, gamma > 0 && gamma <= 1, "must be in (0, 1]"); err != nil {
 		return nil, err
 	}
 	lg := math.Log(gamma)
-	return schedFunc(func(t int) float64 { return v0 * math.Exp(float64(t)*lg) }), nil
+	return funcSchedule(func(t int) float64 { return v0 * math.Exp(float64(t)*lg) }), nil
 }
 
 // Polynomial returns (v0 − vEnd)·(1 − z)^power + vEnd with z = min(t, T)/T;
 // power 1 is linear decay.
 func Polynomial(v0, vEnd float64, total int, power float64) (Schedule, error) {
-	for _, e := range []error{schedFinite("v0", v0), schedFinite("vEnd", vEnd), schedHorizon(total),
-		schedCheck("power", power, power > 0 && !math.IsInf(power, 1), "must be finite and > 0")} {
+	for _, e := range []error{finite("v0", v0), finite("vEnd", vEnd), horizon(total),
+		check("power", power, power > 0 && !math.IsInf(power, 1), "must be finite and > 0")} {
 		if e != nil {
 			return nil, e
 		}
 	}
 	if power == 1 {
-		return schedFunc(func(t int) float64 { return (v0-vEnd)*(1-schedZ(t, total)) + vEnd }), nil
+		return funcSchedule(func(t int) float64 { return (v0-vEnd)*(1-progress(t, total)) + vEnd }), nil
 	}
-	return schedFunc(func(t int) float64 { return (v0-vEnd)*math.Pow(1-schedZ(t, total), power) + vEnd }), nil
+	return funcSchedule(func(t int) float64 { return (v0-vEnd)*math.Pow(1-progress(t, total), power) + vEnd }), nil
 }
 
 // Cosine returns vMin + (v0 − vMin)·(1 + cos(πz))/2 with z = min(t, T)/T
 // ("SGDR: Stochastic Gradient Descent with Warm Restarts", without restarts;
 // vMin is the floor).
 func Cosine(v0, vMin float64, total int) (Schedule, error) {
-	for _, e := range []error{schedFinite("v0", v0), schedFinite("vMin", vMin), schedHorizon(total)} {
+	for _, e := range []error{finite("v0", v0), finite("vMin", vMin), horizon(total)} {
 		if e != nil {
 			return nil, e
 		}
 	}
-	return schedFunc(func(t int) float64 {
-		return vMin + (v0-vMin)*(1+math.Cos(math.Pi*schedZ(t, total)))/2
+	return funcSchedule(func(t int) float64 {
+		return vMin + (v0-vMin)*(1+math.Cos(math.Pi*progress(t, total)))/2
 	}), nil
 }
 
@@ -157,14 +157,14 @@ func Cosine(v0, vMin float64, total int) (Schedule, error) {
 // decaying as 1/√t ("Attention Is All You Need" after its warm-up; wrap it
 // in Warmup for the ramp).
 func InvSqrt(v0 float64, w int) (Schedule, error) {
-	if err := schedFinite("v0", v0); err != nil {
+	if err := finite("v0", v0); err != nil {
 		return nil, err
 	}
 	if w <= 0 {
 		return nil, fmt.Errorf("%w: w = %d (must be > 0)", ErrInvalid, w)
 	}
 	sw := math.Sqrt(float64(w))
-	return schedFunc(func(t int) float64 { return v0 * sw / math.Sqrt(float64(max(t, w))) }), nil
+	return funcSchedule(func(t int) float64 { return v0 * sw / math.Sqrt(float64(max(t, w))) }), nil
 }
 
 // REX is the schedule of "REX: Revisiting Budgeted Training with an Improved
@@ -174,13 +174,13 @@ func InvSqrt(v0 float64, w int) (Schedule, error) {
 //
 // so η(0) = η₀ and η(1) = 0; it stays high longer than linear decay.
 func REX(eta0 float64, total int) (Schedule, error) {
-	for _, e := range []error{schedFinite("eta0", eta0), schedHorizon(total)} {
+	for _, e := range []error{finite("eta0", eta0), horizon(total)} {
 		if e != nil {
 			return nil, e
 		}
 	}
-	return schedFunc(func(t int) float64 {
-		r := 1 - schedZ(t, total)
+	return funcSchedule(func(t int) float64 {
+		r := 1 - progress(t, total)
 		return eta0 * r / (0.5 + r/2)
 	}), nil
 }
@@ -203,8 +203,8 @@ const (
 // peak over warmup steps, constant peak, then over the last
 // D = ⌈decayFrac·T⌉ steps a decay of the given shape from peak to floor.
 func WSD(peak, floor float64, total, warmup int, decayFrac float64, shape DecayShape) (Schedule, error) {
-	for _, e := range []error{schedFinite("peak", peak), schedFinite("floor", floor), schedHorizon(total),
-		schedCheck("decayFrac", decayFrac, decayFrac >= 0 && decayFrac <= 1, "must be in [0, 1]")} {
+	for _, e := range []error{finite("peak", peak), finite("floor", floor), horizon(total),
+		check("decayFrac", decayFrac, decayFrac >= 0 && decayFrac <= 1, "must be in [0, 1]")} {
 		if e != nil {
 			return nil, e
 		}
@@ -217,7 +217,7 @@ func WSD(peak, floor float64, total, warmup int, decayFrac float64, shape DecayS
 		return nil, fmt.Errorf("%w: decay shape %d", ErrInvalid, shape)
 	}
 	start := total - d
-	return schedFunc(func(t int) float64 {
+	return funcSchedule(func(t int) float64 {
 		switch {
 		case t < warmup:
 			return peak * float64(t) / float64(warmup)
@@ -263,10 +263,10 @@ func OneCycle(peak float64, total int, cfg OneCycleConfig) (Schedule, error) {
 	if cfg.FinalDivFactor == 0 {
 		cfg.FinalDivFactor = 1e4
 	}
-	for _, e := range []error{schedFinite("peak", peak), schedHorizon(total),
-		schedCheck("PctStart", cfg.PctStart, cfg.PctStart > 0 && cfg.PctStart < 1, "must be in (0, 1)"),
-		schedCheck("DivFactor", cfg.DivFactor, cfg.DivFactor > 0 && !math.IsInf(cfg.DivFactor, 1), "must be finite and > 0"),
-		schedCheck("FinalDivFactor", cfg.FinalDivFactor, cfg.FinalDivFactor > 0 && !math.IsInf(cfg.FinalDivFactor, 1), "must be finite and > 0")} {
+	for _, e := range []error{finite("peak", peak), horizon(total),
+		check("PctStart", cfg.PctStart, cfg.PctStart > 0 && cfg.PctStart < 1, "must be in (0, 1)"),
+		check("DivFactor", cfg.DivFactor, cfg.DivFactor > 0 && !math.IsInf(cfg.DivFactor, 1), "must be finite and > 0"),
+		check("FinalDivFactor", cfg.FinalDivFactor, cfg.FinalDivFactor > 0 && !math.IsInf(cfg.FinalDivFactor, 1), "must be finite and > 0")} {
 		if e != nil {
 			return nil, e
 		}
@@ -301,7 +301,7 @@ func OneCycle(peak float64, total int, cfg OneCycleConfig) (Schedule, error) {
 		}
 		return b + (a-b)*(1+math.Cos(math.Pi*x))/2
 	}
-	return schedFunc(func(t int) float64 {
+	return funcSchedule(func(t int) float64 {
 		s := float64(min(t, total-1))
 		begin := 0.0
 		for i, p := range phases {
@@ -324,7 +324,7 @@ func Warmup(s Schedule, w int) (Schedule, error) {
 	if w < 0 {
 		return nil, fmt.Errorf("%w: warm-up %d (must be ≥ 0)", ErrInvalid, w)
 	}
-	return schedFunc(func(t int) float64 {
+	return funcSchedule(func(t int) float64 {
 		if t < w {
 			return s.At(0) * float64(t) / float64(w)
 		}
@@ -337,10 +337,10 @@ func Floor(s Schedule, lo float64) (Schedule, error) {
 	if s == nil {
 		return nil, fmt.Errorf("%w: nil schedule", ErrInvalid)
 	}
-	if err := schedFinite("floor", lo); err != nil {
+	if err := finite("floor", lo); err != nil {
 		return nil, err
 	}
-	return schedFunc(func(t int) float64 { return math.Max(lo, s.At(t)) }), nil
+	return funcSchedule(func(t int) float64 { return math.Max(lo, s.At(t)) }), nil
 }
 
 // Scale returns k·s.At(t).
@@ -348,10 +348,10 @@ func Scale(s Schedule, k float64) (Schedule, error) {
 	if s == nil {
 		return nil, fmt.Errorf("%w: nil schedule", ErrInvalid)
 	}
-	if err := schedFinite("scale", k); err != nil {
+	if err := finite("scale", k); err != nil {
 		return nil, err
 	}
-	return schedFunc(func(t int) float64 { return k * s.At(t) }), nil
+	return funcSchedule(func(t int) float64 { return k * s.At(t) }), nil
 }
 
 // Every sets the sampling rate: the value is re-read from s only every k
@@ -364,7 +364,7 @@ func Every(s Schedule, k int) (Schedule, error) {
 	if k <= 0 {
 		return nil, fmt.Errorf("%w: sampling period %d (must be > 0)", ErrInvalid, k)
 	}
-	return schedFunc(func(t int) float64 { return s.At(t / k * k) }), nil
+	return funcSchedule(func(t int) float64 { return s.At(t / k * k) }), nil
 }
 
 // Phase is one segment of Phases.
@@ -391,7 +391,7 @@ func Phases(phases ...Phase) (Schedule, error) {
 		at += p.Steps
 	}
 	ps := append([]Phase(nil), phases...)
-	return schedFunc(func(t int) float64 {
+	return funcSchedule(func(t int) float64 {
 		i := len(ps) - 1
 		for i > 0 && t < starts[i] {
 			i--

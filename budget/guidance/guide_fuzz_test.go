@@ -1,4 +1,4 @@
-package budget
+package guidance
 
 import (
 	"encoding/binary"
@@ -8,13 +8,13 @@ import (
 )
 
 func FuzzGuideRestore(f *testing.F) {
-	g, _ := NewGuide(100, 3, GuideConfig{})
-	g.Advance(GuideToken{ID: 1, Newline: true})
+	g, _ := NewGuide(100, 3, Config{})
+	g.Advance(Token{ID: 1, Newline: true})
 	data, _ := g.Snapshot()
 	f.Add(data)
-	f.Add([]byte(`{"kind":"budget.Guide","version":1}`))
+	f.Add([]byte(`{"kind":"guidance.Guide","version":1}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		h, _ := NewGuide(100, 3, GuideConfig{})
+		h, _ := NewGuide(100, 3, Config{})
 		before := h.st
 		if err := h.Restore(data); err != nil {
 			if !errors.Is(err, ErrSnapshot) {
@@ -57,7 +57,7 @@ func FuzzGuideApply(f *testing.F) {
 			cands[i] = (i*7 + int(k)) % (n + 1)
 			params[i] = Gamma{Shape: math.Abs(vals[i%n]), Rate: math.Abs(vals[(i+1)%n]) + float64(i)}
 		}
-		g, _ := NewGuide(int(budget), int(k)%n, GuideConfig{Precision: GuidePrecision(k % 2), Unscored: GuideUnscoredPolicy(budget % 2)})
+		g, _ := NewGuide(int(budget), int(k)%n, Config{Precision: Precision(k % 2), Unscored: Unscored(budget % 2)})
 		_, err := g.Apply(logits, cands, params)
 		if err != nil {
 			if !errors.Is(err, ErrInvalid) {

@@ -1,4 +1,4 @@
-package budget
+package schedule
 
 import (
 	"fmt"
@@ -9,9 +9,9 @@ import (
 	"github.com/budgetkit/budgetkit/internal/num"
 )
 
-// TokenSchedule is an integer schedule of token budgets, a pure function of
+// Budget is an integer schedule of token budgets, a pure function of
 // the step like Schedule.
-type TokenSchedule interface {
+type Budget interface {
 	At(step int) int
 }
 
@@ -54,7 +54,7 @@ func (e ExpDecay) At(step int) int {
 		return e.Min
 	}
 	k := max(step, 0) / e.T
-	v := math.Floor(float64(e.B0) * schedPowInt(e.Gamma, k) * (1 + 1e-12))
+	v := math.Floor(float64(e.B0) * powInt(e.Gamma, k) * (1 + 1e-12))
 	return max(e.Min, int(v))
 }
 
@@ -85,18 +85,18 @@ func (l LinearBudget) At(step int) int {
 	return int(math.Round(float64(l.B0) + float64(l.End-l.B0)*z))
 }
 
-// BudgetPrior is a discrete prior over thinking budgets, for training with
+// Prior is a discrete prior over thinking budgets, for training with
 // budgets sampled per rollout as in "Optimizing Anytime Reasoning via Budget
 // Relative Policy Optimization". It is immutable and safe for concurrent
 // use; drawing takes the caller's *rand.Rand.
-type BudgetPrior struct {
+type Prior struct {
 	budgets []int
 	probs   []float64
 	cdf     []float64
 }
 
 // UniformPrior puts equal mass on each budget.
-func UniformPrior(budgets []int) (*BudgetPrior, error) {
+func UniformPrior(budgets []int) (*Prior, error) {
 	w := make([]float64, len(budgets))
 	for i := range w {
 		w[i] = 1
@@ -107,7 +107,7 @@ func UniformPrior(budgets []int) (*BudgetPrior, error) {
 // LinearPrior puts mass proportional to rank on the budgets sorted
 // ascending: the i-th smallest (from 1) gets weight i, so larger budgets are
 // drawn more often.
-func LinearPrior(budgets []int) (*BudgetPrior, error) {
+func LinearPrior(budgets []int) (*Prior, error) {
 	order := make([]int, len(budgets))
 	for i := range order {
 		order[i] = i
@@ -121,7 +121,7 @@ func LinearPrior(budgets []int) (*BudgetPrior, error) {
 }
 
 // DiscretePrior puts mass ∝ weights[i] on budgets[i].
-func DiscretePrior(budgets []int, weights []float64) (*BudgetPrior, error) {
+func DiscretePrior(budgets []int, weights []float64) (*Prior, error) {
 	if len(budgets) == 0 {
 		return nil, fmt.Errorf("%w: empty prior", ErrInvalid)
 	}
@@ -141,7 +141,7 @@ func DiscretePrior(budgets []int, weights []float64) (*BudgetPrior, error) {
 	if sum <= 0 {
 		return nil, fmt.Errorf("%w: weights sum to 0", ErrInvalid)
 	}
-	p := &BudgetPrior{budgets: append([]int(nil), budgets...), probs: make([]float64, len(weights)), cdf: make([]float64, len(weights))}
+	p := &Prior{budgets: append([]int(nil), budgets...), probs: make([]float64, len(weights)), cdf: make([]float64, len(weights))}
 	var c float64
 	for i, w := range weights {
 		p.probs[i] = w / sum
@@ -153,13 +153,13 @@ func DiscretePrior(budgets []int, weights []float64) (*BudgetPrior, error) {
 }
 
 // Budgets returns the budgets, in the order given.
-func (p *BudgetPrior) Budgets() []int { return append([]int(nil), p.budgets...) }
+func (p *Prior) Budgets() []int { return append([]int(nil), p.budgets...) }
 
 // Probs returns each budget's probability.
-func (p *BudgetPrior) Probs() []float64 { return append([]float64(nil), p.probs...) }
+func (p *Prior) Probs() []float64 { return append([]float64(nil), p.probs...) }
 
 // Sample draws a budget with one r.Float64() (inverse CDF).
-func (p *BudgetPrior) Sample(r *rand.Rand) int {
+func (p *Prior) Sample(r *rand.Rand) int {
 	u := r.Float64()
 	i := sort.SearchFloat64s(p.cdf, u)
 	for i < len(p.cdf)-1 && p.cdf[i] <= u { // u exactly on a boundary belongs above it

@@ -1,4 +1,4 @@
-package budget
+package guidance
 
 import (
 	"context"
@@ -77,7 +77,7 @@ func TestTrainRecoversKnownGamma(t *testing.T) {
 	test := trainSynthetic(2, 4000, vocab, dim, wa, wl)
 	head, _ := NewHead(vocab, dim)
 	steps := 0
-	tr, err := NewTrainer(head, TrainConfig{LearningRate: 0.05, BatchSize: 64, Epochs: epochs, Seed: 3,
+	tr, err := NewTrainer(head, TrainerConfig{LearningRate: 0.05, BatchSize: 64, Epochs: epochs, Seed: 3,
 		Progress: func(TrainProgress) { steps++ }})
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +114,7 @@ func TestTrainDeterministicAndCancellable(t *testing.T) {
 	ex := trainSynthetic(4, 500, 2, 2, wa, wl)
 	run := func(lazy bool) []float32 {
 		h, _ := NewHead(2, 2)
-		tr, _ := NewTrainer(h, TrainConfig{LearningRate: 0.01, Epochs: 2, BatchSize: 1, Seed: 9, LazyAdam: lazy})
+		tr, _ := NewTrainer(h, TrainerConfig{LearningRate: 0.01, Epochs: 2, BatchSize: 1, Seed: 9, LazyAdam: lazy})
 		if _, err := tr.Fit(context.Background(), ex); err != nil {
 			t.Fatal(err)
 		}
@@ -138,7 +138,7 @@ func TestTrainDeterministicAndCancellable(t *testing.T) {
 	h, _ := NewHead(2, 2)
 	ctx, cancel := context.WithCancel(context.Background())
 	calls := 0
-	tr, _ := NewTrainer(h, TrainConfig{Progress: func(TrainProgress) {
+	tr, _ := NewTrainer(h, TrainerConfig{Progress: func(TrainProgress) {
 		calls++
 		if calls == 3 {
 			cancel()

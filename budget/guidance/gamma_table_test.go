@@ -1,4 +1,4 @@
-package budget
+package guidance
 
 // gammaRefTable holds Gamma(shape, rate) values at x computed with mpmath 1.3.0
 // at 60 significant digits (python3: mpmath.gammainc(a, 0, λx, regularized=True)
