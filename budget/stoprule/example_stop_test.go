@@ -25,5 +25,5 @@ func ExampleRule() {
 	res := rule.Result()
 	fmt.Println(res.Outcome, res.Tokens, res.Weight)
 	// Output:
-	// stopped 324 1
+	// fired 324 1
 }

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"strings"
 )
 
 // Answer-marker patterns of "DUET: Optimize Token-Budget Allocation for
-// RLVR" (duet_marker_detector.py in github.com/Haoyu-Hu/DUET), translated
-// to Go's RE2 syntax: Python's \Z becomes \z, and \s matches ASCII
-// whitespace only (Python's matches Unicode whitespace too).
+// RLVR" (duet_marker_detector.py in github.com/Haoyu-Hu/DUET), as the
+// reference writes them in Python syntax. pyToRE2 translates them: \Z
+// becomes \z, and \s and \S become Python's Unicode whitespace class
+// (pySpace) and its complement, since Go's \s is [\t\n\f\r ] only (no
+// vertical tab, no Unicode spaces).
 var (
 	mathPatterns = []string{
 		// \boxed{…} with up to two levels of nested braces.
@@ -22,7 +25,7 @@ var (
 		"```\\w+[\\s\\S]*?```", // fence with a language tag, closed
 		"```[\\s\\S]*?\\n```",  // generic open and close
 		"\\n```\\s*$",          // bare close fence at a line end
-		"```\\s*\\z",           // bare close fence at the end of the text
+		"```\\s*\\Z",           // bare close fence at the end of the text
 	}
 	genericPatterns = []string{
 		`<answer>[\s\S]*?</answer>`,
@@ -69,6 +72,9 @@ func Markers(domain string) (*MarkerSet, error) {
 	default:
 		return nil, fmt.Errorf("%w: marker domain %q (want math, code or generic)", ErrInvalid, domain)
 	}
+	for i, p := range pats {
+		pats[i] = pyToRE2(p)
+	}
 	m, err := CustomMarkers(domain, pats...)
 	if err != nil {
 		return nil, err
@@ -87,6 +93,9 @@ func CustomMarkers(name string, patterns ...string) (*MarkerSet, error) {
 	}
 	all := "(?m)"
 	for i, p := range patterns {
+		if len(p) > MaxPattern {
+			return nil, fmt.Errorf("%w: marker pattern %d is %d bytes (limit MaxPattern = %d)", ErrInvalid, i, len(p), MaxPattern)
+		}
 		if _, err := regexp.Compile(p); err != nil {
 			return nil, fmt.Errorf("%w: marker pattern %d: %v", ErrInvalid, i, err)
 		}
@@ -102,11 +111,56 @@ func CustomMarkers(name string, patterns ...string) (*MarkerSet, error) {
 	return &MarkerSet{domain: name, re: re}, nil
 }
 
-// Domain returns the set's name.
-func (m *MarkerSet) Domain() string { return m.domain }
+// MaxPattern bounds the length in bytes of one CustomMarkers pattern.
+const MaxPattern = 1 << 16
 
-// Match reports whether text contains any marker.
+// pySpace is the set Python's re matches with \s in a str pattern (Unicode
+// whitespace: str.isspace), checked against testdata/pyspace.txt, which
+// testdata/pyspace.py generates.
+const pySpace = `\t-\r \x1c-\x1f\x85\xa0\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}`
+
+// pyToRE2 translates the reference's Python patterns to Go syntax: [\s\S]
+// (any character) becomes (?s:.), \s and \S become [pySpace] and
+// [^pySpace], and \Z becomes \z. It handles the escapes the built-in
+// patterns use, not Python syntax in general.
+func pyToRE2(p string) string {
+	p = strings.ReplaceAll(p, `[\s\S]`, `(?s:.)`)
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		if p[i] != '\\' || i+1 == len(p) {
+			b.WriteByte(p[i])
+			continue
+		}
+		switch p[i+1] {
+		case 's':
+			b.WriteString("[" + pySpace + "]")
+		case 'S':
+			b.WriteString("[^" + pySpace + "]")
+		case 'Z':
+			b.WriteString(`\z`)
+		default:
+			b.WriteByte('\\')
+			b.WriteByte(p[i+1])
+		}
+		i++
+	}
+	return b.String()
+}
+
+// Domain returns the set's name ("" for a zero MarkerSet).
+func (m *MarkerSet) Domain() string {
+	if m == nil {
+		return ""
+	}
+	return m.domain
+}
+
+// Match reports whether text contains any marker. A zero MarkerSet matches
+// nothing. O(len(text)) (RE2 guarantees linear time).
 func (m *MarkerSet) Match(text []byte) bool {
+	if m == nil || m.re == nil {
+		return false
+	}
 	if m.needles != nil {
 		found := false
 		for _, n := range m.needles {

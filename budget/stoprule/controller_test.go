@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -90,12 +91,17 @@ func TestStopRuleBranches(t *testing.T) {
 	}
 	high := func(int) float64 { return 0.99 }
 
-	// Floor and K1: a marker at token 10 is only searched for from K1 = 300
-	// on, at multiples of 8; it stays in the window, so the rule arms at 304
-	// and fires after 5 passing tokens, at 308.
+	// Floor and K1: a marker at token 100 is only searched for from K1 = 300
+	// on, at multiples of 8; it is still among the last 256 tokens, so the
+	// rule arms at 304 and fires after 5 passing tokens, at 308. A marker at
+	// token 10 has left the 256-token window by then and is never seen.
 	c := testController(t, base)
 	r, _ := c.Rule(0, 0, 0.9)
-	if got := feed(t, r, 1000, withMarker(10), high); got != 308 {
+	if got := feed(t, r, 1000, withMarker(10), high); r.Result().MarkerSeen || r.Result().Outcome == Fired {
+		t.Fatalf("marker outside the window: fired at %d, %+v", got, r.Result())
+	}
+	r, _ = c.Rule(0, 0, 0.9)
+	if got := feed(t, r, 1000, withMarker(100), high); got != 308 {
 		t.Fatalf("fired at %d, want 308", got)
 	}
 	if res := r.Result(); res.Outcome != Fired || !res.MarkerSeen || res.Weight != 1 {
@@ -158,11 +164,11 @@ func TestStopRuleBranches(t *testing.T) {
 
 func TestStopRuleProbabilities(t *testing.T) {
 	// Abort with probability 1 − 0.05; weight 1/0.05 when kept.
-	c := testController(t, Config{MaxLength: 400, MinTokens: 10, WindowBytes: 64, Seed: 3})
+	c := testController(t, Config{MaxLength: 400, MinTokens: 10, Window: 32, Seed: 3})
 	const n = 3000
 	sd := math.Sqrt(n * 0.05 * 0.95)
 	kept := 0
-	for i := uint64(0); i < n; i++ {
+	for i := range n {
 		r, _ := c.Rule(1, i, 0.9)
 		for k := 0; k < 600; k++ { // K2 + Grace = 280 + 150
 			if force, _ := r.Next(" y", 0.5); force {
@@ -187,9 +193,9 @@ func TestStopRuleProbabilities(t *testing.T) {
 	// ε_len skips a firing with probability 0.05: the first firing attempt
 	// (after 5 passing tokens) succeeds for about 95% of rollouts, and a
 	// skipped one fires on the next token.
-	c = testController(t, Config{MaxLength: 400, MinTokens: 10, WindowBytes: 64, Seed: 4})
+	c = testController(t, Config{MaxLength: 400, MinTokens: 10, Window: 32, Seed: 4})
 	first := 0
-	for i := uint64(0); i < n; i++ {
+	for i := range n {
 		r, _ := c.Rule(2, i, 0.5)
 		at := 0
 		for k := 1; k <= 400 && at == 0; k++ {
@@ -228,12 +234,16 @@ func TestStopRuleProbabilities(t *testing.T) {
 func numpyPercentile(xs []float64, q float64) float64 {
 	s := append([]float64(nil), xs...)
 	sort.Float64s(s)
-	h := float64(len(s)-1) * q / 100
+	h := float64(len(s)-1) * (q / 100)
 	i := int(h)
 	if i+1 >= len(s) {
 		return s[len(s)-1]
 	}
-	return s[i] + (h-float64(i))*(s[i+1]-s[i])
+	g, d := h-float64(i), s[i+1]-s[i]
+	if g >= 0.5 { // numpy's _lerp, from the upper neighbour when t ≥ ½
+		return s[i+1] - d*(1-g)
+	}
+	return s[i] + d*g
 }
 
 func TestStopControllerRefit(t *testing.T) {
@@ -248,8 +258,8 @@ func TestStopControllerRefit(t *testing.T) {
 			all = append(all, float64(l))
 			_ = c.ObserveLength(l)
 		}
-		refit := c.EndStep()
-		if refit != (step%10 == 0) {
+		refit, _ := c.EndStep()
+		if refit != (step%10 == 9) { // the reference's cadence: 9, 19, 29
 			t.Fatalf("step %d: refit %v", step, refit)
 		}
 		if !refit {
@@ -268,14 +278,14 @@ func TestStopControllerRefit(t *testing.T) {
 		_ = c.ObserveLength(10)
 	}
 	for i := 0; i < 10; i++ {
-		c.EndStep()
+		_, _ = c.EndStep()
 	}
 	if k1, _ := c.K(); k1 != 1228 {
 		t.Fatal("refitted with 31 samples")
 	}
 	_ = c.ObserveLength(10)
-	for i := 0; i < 10; i++ {
-		c.EndStep()
+	if refit, _ := c.EndStep(); !refit { // deferred refit happens as soon as possible
+		t.Fatal("deferred refit did not happen at step 11")
 	}
 	if k1, k2 := c.K(); k1 != 32 || k2 != 82 {
 		t.Fatalf("floors: K = %d, %d; want 32, 82", k1, k2)
@@ -382,14 +392,17 @@ func TestStopSnapshotAndBadInput(t *testing.T) {
 }
 
 func TestStopWindowKeepsRecentText(t *testing.T) {
-	c := testController(t, Config{MaxLength: 100, WindowBytes: 16})
+	c := testController(t, Config{MaxLength: 100, Window: 16})
 	r, _ := c.Rule(0, 0, 0.5)
-	for _, s := range []string{"abc", "defghij", "klmnopqrstu", "vw"} {
+	var all []string
+	for i := range 100 {
+		s := strings.Repeat(string(rune('a'+i%26)), 1+i%7)
+		all = append(all, s)
 		_, _ = r.Next(s, 0)
-	}
-	r.detect()
-	if got := string(r.scratch[:r.wlen]); got != "hijklmnopqrstuvw" {
-		t.Fatalf("window %q, want the last 16 bytes", got)
+		want := strings.Join(all[max(0, len(all)-16):], "")
+		if got := string(r.buf[r.start:]); got != want {
+			t.Fatalf("after %d tokens: window %q, want the last 16 tokens %q", i+1, got, want)
+		}
 	}
 }
 
@@ -412,7 +425,7 @@ func FuzzStopMarkers(f *testing.F) {
 func FuzzStopRule(f *testing.F) {
 	f.Add("tok", 0.5, 0.9, uint16(300))
 	f.Fuzz(func(t *testing.T, text string, conf, threshold float64, n uint16) {
-		c, _ := NewController(Config{MaxLength: 500, MinTokens: 5, WindowBytes: 64})
+		c, _ := NewController(Config{MaxLength: 500, MinTokens: 5, Window: 32})
 		r, err := c.Rule(0, 0, threshold)
 		if err != nil {
 			return
