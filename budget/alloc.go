@@ -1,9 +1,9 @@
 package budget
 
 import (
-	"errors"
 	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/budgetkit/budgetkit/internal/num"
 )
@@ -78,8 +78,16 @@ const (
 	LeftoverSpread
 )
 
-// ErrTooLarge reports an instance above the exact DP solver's work limit.
-var ErrTooLarge = errors.New("budget: instance too large for the exact solver")
+// String returns "keep" or "spread", and "Leftover(n)" for other values.
+func (l Leftover) String() string {
+	switch l {
+	case LeftoverKeep:
+		return "keep"
+	case LeftoverSpread:
+		return "spread"
+	}
+	return "Leftover(" + strconv.Itoa(int(l)) + ")"
+}
 
 // AllocateConfig configures Allocate. The zero value is ready to use.
 type AllocateConfig struct {

@@ -1,117 +1,12 @@
 package guidance
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"slices"
 
 	"github.com/budgetkit/budgetkit/internal/snapshot"
 )
-
-// Schedule selects the decoding steps on which a Guide reweights logits.
-type Schedule int
-
-const (
-	// OnNewline guides the first thinking token and the step after any
-	// token whose text contains a newline, as the reference does. It is the
-	// default.
-	OnNewline Schedule = iota
-	// EveryToken guides every thinking step (more predictor calls,
-	// finer control).
-	EveryToken
-)
-
-// Unscored says what Apply does with tokens outside the candidate set.
-type Unscored int
-
-const (
-	// BanUnscored sets the logits of tokens outside the candidates to −∞,
-	// the reference's behaviour (it scores the whole vocabulary, so a token
-	// without a weight never survives). It is the default.
-	BanUnscored Unscored = iota
-	// PassUnscored leaves tokens outside the candidates untouched, as if
-	// their weight were 1.
-	PassUnscored
-)
-
-// Precision selects how the Gamma CDF weights are represented.
-type Precision int
-
-const (
-	// Log64 computes ln w = ln F(log(b+1)) in float64 log space,
-	// so tiny weights keep their ratios and never underflow. It is the
-	// default.
-	Log64 Precision = iota
-	// Float32 rounds each weight to float32 as the reference's
-	// torch code does: weights below the smallest float32 become exactly 0,
-	// and when every weight is 0 the step falls back to the raw argmax.
-	// Use it to reproduce the reference's decoding. (The reference's
-	// later float32 product p·w/Σw can also underflow, giving 0/0 = NaN
-	// probabilities; that failure is not reproduced.)
-	Float32
-)
-
-// Config holds a Guide's options. Zero fields mean the reference's
-// values. The three mask thresholds accept a negative value to disable that
-// mask.
-type Config struct {
-	// MinRate is the rate mask: w = 0 unless λ ≥ MinRate. Default 10.
-	MinRate float64
-	// MinShape is the shape mask: w = 0 unless α > MinShape. Default 1.
-	MinShape float64
-	// MinModeRemaining is the mode mask: w = 0 unless
-	// exp((α−1)/λ) − 1 ≥ MinModeRemaining. Default 0.9 tokens.
-	MinModeRemaining float64
-	// Schedule selects the guided steps. Default OnNewline.
-	Schedule Schedule
-	// Unscored is the policy for tokens outside the candidates. Default
-	// BanUnscored.
-	Unscored Unscored
-	// Precision selects log-space float64 weights (default) or the
-	// reference's float32 rounding.
-	Precision Precision
-	// HardCap, beyond the reference, forces the end-of-thinking token on
-	// every step once t ≥ Budget + CapSlack.
-	HardCap bool
-	// CapSlack is the number of tokens past the budget the hard cap allows.
-	// Default 0.
-	CapSlack int
-}
-
-func (c Config) withDefaults() (Config, error) {
-	if math.IsNaN(c.MinRate) || math.IsInf(c.MinRate, 0) {
-		return c, fmt.Errorf("%w: Config.MinRate = %v (must be finite)", ErrInvalid, c.MinRate)
-	}
-	if math.IsNaN(c.MinShape) || math.IsInf(c.MinShape, 0) {
-		return c, fmt.Errorf("%w: Config.MinShape = %v (must be finite)", ErrInvalid, c.MinShape)
-	}
-	if math.IsNaN(c.MinModeRemaining) || math.IsInf(c.MinModeRemaining, 0) {
-		return c, fmt.Errorf("%w: Config.MinModeRemaining = %v (must be finite)", ErrInvalid, c.MinModeRemaining)
-	}
-	if c.MinRate == 0 {
-		c.MinRate = 10
-	}
-	if c.MinShape == 0 {
-		c.MinShape = 1
-	}
-	if c.MinModeRemaining == 0 {
-		c.MinModeRemaining = 0.9
-	}
-	if c.Schedule != OnNewline && c.Schedule != EveryToken {
-		return c, fmt.Errorf("%w: Config.Schedule = %d (unknown)", ErrInvalid, c.Schedule)
-	}
-	if c.Unscored != BanUnscored && c.Unscored != PassUnscored {
-		return c, fmt.Errorf("%w: Config.Unscored = %d (unknown)", ErrInvalid, c.Unscored)
-	}
-	if c.Precision != Log64 && c.Precision != Float32 {
-		return c, fmt.Errorf("%w: Config.Precision = %d (unknown)", ErrInvalid, c.Precision)
-	}
-	if c.CapSlack < 0 {
-		return c, fmt.Errorf("%w: Config.CapSlack = %d (must be ≥ 0)", ErrInvalid, c.CapSlack)
-	}
-	return c, nil
-}
 
 // Token describes the token just emitted, for Guide.Advance.
 type Token struct {
@@ -180,6 +75,8 @@ type Step struct {
 // A Guide is not safe for concurrent use; use one per sequence (see
 // Batch).
 type Guide struct {
+	made        bool   // set by NewGuide
+	mark        uint64 // Batch's duplicate check
 	budget      int
 	endThinking int
 	cfg         Config
@@ -213,7 +110,15 @@ func NewGuide(budget, endThinking int, cfg Config) (*Guide, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Guide{budget: budget, endThinking: endThinking, cfg: c, st: state{PrevNewline: true}}, nil
+	return &Guide{made: true, budget: budget, endThinking: endThinking, cfg: c, st: state{PrevNewline: true}}, nil
+}
+
+// check reports a Guide not made by NewGuide.
+func (g *Guide) check() error {
+	if g == nil || !g.made {
+		return fmt.Errorf("%w: Guide not created with NewGuide", ErrInvalid)
+	}
+	return nil
 }
 
 // Budget returns the thinking budget B.
@@ -493,6 +398,9 @@ func argmax(logits []float64) int {
 // Gammas. On error logits and the guide are unchanged. Apply does not
 // allocate once its scratch buffers have grown to the candidate count.
 func (g *Guide) Apply(logits []float64, candidates []int, params []Gamma) (Step, error) {
+	if err := g.check(); err != nil {
+		return Step{}, err
+	}
 	act, kept, err := g.prepare(logits, candidates, params)
 	if err != nil {
 		return Step{}, err
@@ -504,6 +412,9 @@ func (g *Guide) Apply(logits []float64, candidates []int, params []Gamma) (Step,
 // is due if the token contains a newline, and guidance ends for good if it is
 // the end-of-thinking token. Tokens after the end of thinking are ignored.
 func (g *Guide) Advance(tok Token) error {
+	if err := g.check(); err != nil {
+		return err
+	}
 	if tok.ID < 0 {
 		return fmt.Errorf("%w: token id %d (must be ≥ 0)", ErrInvalid, tok.ID)
 	}
@@ -521,147 +432,15 @@ func (g *Guide) Advance(tok Token) error {
 // Reset returns the guide to its initial state with a new budget (≥ 0),
 // keeping its configuration and scratch buffers.
 func (g *Guide) Reset(budget int) error {
+	if err := g.check(); err != nil {
+		return err
+	}
 	if budget < 0 {
 		return fmt.Errorf("%w: budget = %d (must be ≥ 0)", ErrInvalid, budget)
 	}
 	g.budget = budget
 	g.st = state{PrevNewline: true}
 	return nil
-}
-
-// ErrHeadMismatch reports a head whose vocabulary does not match the logits.
-var ErrHeadMismatch = errors.New("budget: head does not match logits")
-
-// Greedy returns the token greedy decoding picks this step, exactly as if
-// Apply had scored the whole vocabulary and the argmax (lowest id on ties)
-// were taken, but scoring only as many candidates as needed: since w ≤ 1,
-// candidates are scored in descending logit order and the search stops once
-// the next logit is below the best logit + ln w found so far. It returns the
-// token and how many candidates were scored. When the raw argmax keeps a
-// weight this takes two passes over the logits; otherwise it walks a heap
-// (O(V) to build, O(log V) per candidate). Off guided steps it returns the
-// raw argmax (or the end-of-thinking token under the hard cap) and scores
-// nothing. Logits are not modified.
-func (g *Guide) Greedy(logits []float64, head *Head, features []float32) (token, scored int, err error) {
-	if err := checkLogits(logits); err != nil {
-		return 0, 0, err
-	}
-	if head == nil || head.Vocab() != len(logits) {
-		return 0, 0, fmt.Errorf("%w: head vocab vs len(logits) = %d", ErrHeadMismatch, len(logits))
-	}
-	if err := head.checkFeatures(features); err != nil {
-		return 0, 0, err
-	}
-	if g.st.Done {
-		return argmax(logits), 0, nil
-	}
-	if g.Capped() {
-		return g.endThinking, 0, nil
-	}
-	if !g.Due() {
-		return argmax(logits), 0, nil
-	}
-	xb := RemainingToX(float64(g.Remaining()))
-	// Fast path: score the raw argmax; if it keeps a weight, its guided
-	// logit τ bounds every token with logit < τ out, and one pass over the
-	// logits scores the rest (τ only rises as better tokens are found).
-	top := argmax(logits)
-	if math.IsInf(logits[top], -1) {
-		return top, 0, nil
-	}
-	scored = 1
-	if s := logits[top] + g.logWeight(head.predict(features, top), xb); !math.IsInf(s, -1) {
-		best, bestScore := top, s
-		for v, z := range logits {
-			if v == top || z < bestScore {
-				continue
-			}
-			scored++
-			sv := z + g.logWeight(head.predict(features, v), xb)
-			if sv > bestScore || (sv == bestScore && v < best) {
-				best, bestScore = v, sv
-			}
-		}
-		return best, scored, nil
-	}
-	// The argmax is masked: walk the candidates in descending logit order.
-	scored = 0
-	h := g.buildHeap(logits)
-	best, bestScore := -1, math.Inf(-1)
-	first := -1
-	for len(h) > 0 {
-		v := int(h[0])
-		h = heapPop(h, logits)
-		z := logits[v]
-		if first < 0 {
-			first = v
-		}
-		if math.IsInf(z, -1) || (best >= 0 && z < bestScore) {
-			break
-		}
-		scored++
-		s := z + g.logWeight(head.predict(features, v), xb)
-		if math.IsInf(s, -1) {
-			continue
-		}
-		if best < 0 || s > bestScore || (s == bestScore && v < best) {
-			best, bestScore = v, s
-		}
-	}
-	if best < 0 {
-		return first, scored, nil
-	}
-	return best, scored, nil
-}
-
-// logitLess orders token ids by descending logit, then ascending id.
-func logitLess(logits []float64, a, b int32) bool {
-	za, zb := logits[a], logits[b]
-	if za != zb {
-		return za > zb
-	}
-	return a < b
-}
-
-func (g *Guide) buildHeap(logits []float64) []int32 {
-	n := len(logits)
-	g.heap = slices.Grow(g.heap[:0], n)[:n]
-	for i := range g.heap {
-		g.heap[i] = int32(i)
-	}
-	for i := n/2 - 1; i >= 0; i-- {
-		siftDown(g.heap, i, logits)
-	}
-	return g.heap
-}
-
-func siftDown(h []int32, i int, logits []float64) {
-	n := len(h)
-	for {
-		l := 2*i + 1
-		if l >= n {
-			return
-		}
-		c := l
-		if r := l + 1; r < n && logitLess(logits, h[r], h[l]) {
-			c = r
-		}
-		if !logitLess(logits, h[c], h[i]) {
-			return
-		}
-		h[i], h[c] = h[c], h[i]
-		i = c
-	}
-}
-
-func heapPop(h []int32, logits []float64) []int32 {
-	n := len(h) - 1
-	h[0] = h[n]
-	h = h[:n]
-	if n > 0 {
-		siftDown(h, 0, logits)
-	}
-	return h
 }
 
 // snapConfig is the configuration recorded in a snapshot.
@@ -675,6 +454,9 @@ const snapKind, snapVersion = "guidance.Guide", 1
 
 // Snapshot returns the guide's state as versioned JSON.
 func (g *Guide) Snapshot() ([]byte, error) {
+	if err := g.check(); err != nil {
+		return nil, err
+	}
 	return snapshot.Marshal(snapKind, snapVersion, snapConfig{g.budget, g.endThinking, g.cfg}, g.st)
 }
 
@@ -682,6 +464,9 @@ func (g *Guide) Snapshot() ([]byte, error) {
 // the same budget, end-of-thinking id and configuration. On error (wrapping
 // ErrSnapshot) the guide is unchanged.
 func (g *Guide) Restore(data []byte) error {
+	if err := g.check(); err != nil {
+		return err
+	}
 	var st state
 	if err := snapshot.Unmarshal(data, snapKind, snapVersion, snapConfig{g.budget, g.endThinking, g.cfg}, &st); err != nil {
 		return fmt.Errorf("%w: %w", ErrSnapshot, err)

@@ -93,18 +93,36 @@ func headAllFinite32(xs []float32) (int, bool) {
 }
 
 // Vocab returns the number of rows V.
-func (h *Head) Vocab() int { return h.vocab }
+func (h *Head) Vocab() int {
+	if h == nil {
+		return 0
+	}
+	return h.vocab
+}
 
 // Dim returns the feature dimension d.
-func (h *Head) Dim() int { return h.dim }
+func (h *Head) Dim() int {
+	if h == nil {
+		return 0
+	}
+	return h.dim
+}
 
 // Weights returns the head's row-major W_α and W_λ. The slices alias the
 // head's storage: modifying them modifies the head.
-func (h *Head) Weights() (alpha, rate []float32) { return h.alpha, h.rate }
+func (h *Head) Weights() (alpha, rate []float32) {
+	if h == nil {
+		return nil, nil
+	}
+	return h.alpha, h.rate
+}
 
 // SetRow overwrites row v of both matrices. Rows must have length Dim and
 // finite entries; on error the head is unchanged.
 func (h *Head) SetRow(v int, alpha, rate []float32) error {
+	if err := h.check(); err != nil {
+		return err
+	}
 	if v < 0 || v >= h.vocab {
 		return fmt.Errorf("%w: row %d out of range [0, %d)", ErrInvalid, v, h.vocab)
 	}
@@ -146,7 +164,18 @@ func headParam(z float32) float64 {
 	return p
 }
 
+// check reports a Head not made by a constructor or reader.
+func (h *Head) check() error {
+	if h == nil || h.vocab <= 0 || h.dim <= 0 {
+		return fmt.Errorf("%w: Head not created with NewHead", ErrInvalid)
+	}
+	return nil
+}
+
 func (h *Head) checkFeatures(features []float32) error {
+	if err := h.check(); err != nil {
+		return err
+	}
 	if len(features) != h.dim {
 		return fmt.Errorf("%w: len(features) = %d, want head dim %d", ErrInvalid, len(features), h.dim)
 	}

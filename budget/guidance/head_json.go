@@ -18,8 +18,8 @@ type headJSON struct {
 // "rate": [...]} with the V×d matrices flattened row-major. It suits small
 // heads and tests; use safetensors for real vocabularies.
 func WriteHeadJSON(w io.Writer, h *Head) error {
-	if h == nil {
-		return fmt.Errorf("%w: nil head", ErrInvalid)
+	if err := h.check(); err != nil {
+		return err
 	}
 	return json.NewEncoder(w).Encode(headJSON{h.vocab, h.dim, h.alpha, h.rate})
 }

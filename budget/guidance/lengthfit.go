@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 
 	"gonum.org/v1/gonum/mathext"
 )
@@ -19,6 +20,17 @@ const (
 	// LengthFitMoments fits by the method of moments: α = x̄²/s², λ = x̄/s².
 	LengthFitMoments
 )
+
+// String returns "mle" or "moments", and "LengthFitMethod(n)" for other values.
+func (m LengthFitMethod) String() string {
+	switch m {
+	case LengthFitMLE:
+		return "mle"
+	case LengthFitMoments:
+		return "moments"
+	}
+	return "LengthFitMethod(" + strconv.Itoa(int(m)) + ")"
+}
 
 // LengthFitConfig configures FitLengthModel. Zero fields mean the defaults.
 type LengthFitConfig struct {
@@ -82,6 +94,9 @@ func FitLengthModel(lengths []int, cfg LengthFitConfig) (*LengthModel, error) {
 // Predict returns the Gamma over x = log(L+1) of the remaining thinking
 // length after generated (≥ 0) tokens.
 func (m *LengthModel) Predict(generated int) (Gamma, error) {
+	if m == nil || len(m.lengths) == 0 {
+		return Gamma{}, fmt.Errorf("%w: LengthModel not created with FitLengthModel", ErrInvalid)
+	}
 	if generated < 0 {
 		return Gamma{}, fmt.Errorf("%w: generated = %d (must be ≥ 0)", ErrInvalid, generated)
 	}

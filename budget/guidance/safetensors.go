@@ -6,18 +6,12 @@ import (
 	"cmp"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
 	"slices"
 	"strings"
 )
-
-// ErrSafetensors reports a malformed safetensors file: a bad header, an
-// unsupported dtype, offsets that do not tile the data buffer, a truncated or
-// oversized file, or missing or mis-shaped head tensors.
-var ErrSafetensors = errors.New("budget: malformed safetensors")
 
 // SafetensorsNames names the head's two tensors in a safetensors file. Zero
 // fields mean the reference checkpoint's names, "alpha_head.weight" and
@@ -313,8 +307,8 @@ func stReadN(r io.Reader, buf []byte, n int64) ([]byte, error) {
 // matrices, shape [V, d], under the given names, in dtype F32 (exact) or F64.
 // The header is padded with spaces to a multiple of 8 bytes.
 func WriteHeadSafetensors(w io.Writer, h *Head, dtype string, names SafetensorsNames) error {
-	if h == nil {
-		return fmt.Errorf("%w: nil head", ErrInvalid)
+	if err := h.check(); err != nil {
+		return err
 	}
 	names = names.withDefaults()
 	if names.Alpha == names.Rate || names.Alpha == "__metadata__" || names.Rate == "__metadata__" {

@@ -119,10 +119,7 @@ type Trainer struct {
 	step int
 	rows map[int]*trainRow
 	ids  []int // touched rows, sorted
-
-	ga, gl []float64 // gradient scratch, per batch row
-	batch  []int
-	perm   []int
+	perm []int
 }
 
 type trainRow struct {
@@ -145,7 +142,12 @@ func NewTrainer(head *Head, cfg TrainerConfig) (*Trainer, error) {
 }
 
 // Steps returns the number of optimiser steps taken so far.
-func (t *Trainer) Steps() int { return t.step }
+func (t *Trainer) Steps() int {
+	if t == nil {
+		return 0
+	}
+	return t.step
+}
 
 func (t *Trainer) row(v int) *trainRow {
 	if r, ok := t.rows[v]; ok {
@@ -184,6 +186,9 @@ func (t *Trainer) weights(v int, sa, sl []float64) ([]float64, []float64) {
 }
 
 func (t *Trainer) checkExamples(examples []TrainExample) error {
+	if t == nil || t.head == nil {
+		return fmt.Errorf("%w: Trainer not created with NewTrainer", ErrInvalid)
+	}
 	if len(examples) == 0 {
 		return fmt.Errorf("%w: no training examples", ErrInvalid)
 	}

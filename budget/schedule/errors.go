@@ -2,18 +2,10 @@ package schedule
 
 import "errors"
 
-// ErrInvalid reports an argument, configuration field or input value that is
-// out of its domain: NaN or ±Inf where a finite number is required, a negative
-// count, a probability outside [0, 1], mismatched lengths. Errors returned by
-// this package wrap it with a message naming the offending field and value,
-// so callers test with errors.Is(err, budget.ErrInvalid).
+// ErrInvalid reports a parameter out of its domain: NaN or ±Inf where a
+// finite number is required, a negative or zero count where a positive one
+// is needed, mismatched lengths, or a value whose schedule would leave the
+// finite range. Errors returned by this package wrap it with a message
+// naming the offending parameter and value, so callers test with
+// errors.Is(err, schedule.ErrInvalid).
 var ErrInvalid = errors.New("schedule: invalid argument")
-
-// ErrSnapshot reports a snapshot that cannot be restored: corrupt data, or a
-// snapshot taken from an object of another kind, version or configuration.
-// A failed restore leaves the receiver unchanged.
-var ErrSnapshot = errors.New("schedule: cannot restore snapshot")
-
-// ErrInfeasible reports constraints that no solution satisfies, such as a
-// budget below Σ Min·Cost.
-var ErrInfeasible = errors.New("schedule: infeasible constraints")

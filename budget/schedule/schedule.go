@@ -3,6 +3,7 @@ package schedule
 import (
 	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/budgetkit/budgetkit/internal/num"
 )
@@ -197,6 +198,19 @@ const (
 	// Compute-Optimal Training Beyond Fixed Training Durations").
 	DecaySqrt
 )
+
+// String returns "linear", "cosine" or "sqrt", and "DecayShape(n)" for other values.
+func (d DecayShape) String() string {
+	switch d {
+	case DecayLinear:
+		return "linear"
+	case DecayCosine:
+		return "cosine"
+	case DecaySqrt:
+		return "sqrt"
+	}
+	return "DecayShape(" + strconv.Itoa(int(d)) + ")"
+}
 
 // WSD is warm-up–stable–decay ("MiniCPM"; "Scaling Laws and Compute-Optimal
 // Training Beyond Fixed Training Durations"): a linear warm-up from 0 to

@@ -14,8 +14,11 @@ import (
 // Apply/Advance protocol as Guide so the two can be swapped in a decoding
 // loop and compared on the same traces.
 //
-// A Forcing is not safe for concurrent use.
+// A Forcing must be created with NewForcing; the methods of a zero Forcing
+// that return an error report ErrInvalid. A Forcing is not safe for
+// concurrent use.
 type Forcing struct {
+	made                bool
 	budget, endThinking int
 	st                  forceState
 }
@@ -34,7 +37,14 @@ func NewForcing(budget, endThinking int) (*Forcing, error) {
 	if endThinking < 0 {
 		return nil, fmt.Errorf("%w: endThinking = %d (must be a token id ≥ 0)", ErrInvalid, endThinking)
 	}
-	return &Forcing{budget: budget, endThinking: endThinking}, nil
+	return &Forcing{made: true, budget: budget, endThinking: endThinking}, nil
+}
+
+func (f *Forcing) check() error {
+	if f == nil || !f.made {
+		return fmt.Errorf("%w: Forcing not created with NewForcing", ErrInvalid)
+	}
+	return nil
 }
 
 // Capped reports whether this step forces the end-of-thinking token (the
@@ -52,6 +62,9 @@ func (f *Forcing) Done() bool { return f.st.Done }
 // Capped() and leaves logits unchanged otherwise; it reports whether it
 // forced. Logits must not hold NaN or +Inf; on error they are unchanged.
 func (f *Forcing) Apply(logits []float64) (bool, error) {
+	if err := f.check(); err != nil {
+		return false, err
+	}
 	if err := checkLogits(logits); err != nil {
 		return false, err
 	}
@@ -74,6 +87,9 @@ func (f *Forcing) Apply(logits []float64) (bool, error) {
 
 // Advance records the emitted token (see Guide.Advance).
 func (f *Forcing) Advance(tok Token) error {
+	if err := f.check(); err != nil {
+		return err
+	}
 	if tok.ID < 0 {
 		return fmt.Errorf("%w: token id %d (must be ≥ 0)", ErrInvalid, tok.ID)
 	}
@@ -96,12 +112,18 @@ type forceSnapConfig struct {
 
 // Snapshot returns the state as versioned JSON.
 func (f *Forcing) Snapshot() ([]byte, error) {
+	if err := f.check(); err != nil {
+		return nil, err
+	}
 	return snapshot.Marshal(forceSnapKind, forceSnapVersion, forceSnapConfig{f.budget, f.endThinking}, f.st)
 }
 
 // Restore replaces the state with a snapshot from a Forcing with the
 // same budget and end-of-thinking id; on error (ErrSnapshot) it is unchanged.
 func (f *Forcing) Restore(data []byte) error {
+	if err := f.check(); err != nil {
+		return err
+	}
 	var st forceState
 	if err := snapshot.Unmarshal(data, forceSnapKind, forceSnapVersion, forceSnapConfig{f.budget, f.endThinking}, &st); err != nil {
 		return fmt.Errorf("%w: %w", ErrSnapshot, err)

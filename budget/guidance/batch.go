@@ -1,10 +1,18 @@
 package guidance
 
-import "fmt"
+import (
+	"fmt"
+	"sync/atomic"
+)
 
 // Batch applies one Guide per sequence over a row-major
 // [batch × vocab] logits slab, the layout batched decoders produce. It adds
 // no per-call allocation beyond the guides' own scratch buffers.
+//
+// Every method first checks that Guides holds at least one guide, each
+// created with NewGuide and none appearing twice (a shared guide would
+// advance twice per token), and returns an error wrapping ErrInvalid
+// otherwise; that check is O(n) and allocation-free.
 //
 // A Batch is not safe for concurrent use.
 type Batch struct {
@@ -32,8 +40,37 @@ func NewBatch(n, budget, endThinking int, cfg Config) (*Batch, error) {
 	return b, nil
 }
 
+// batchEpoch numbers duplicate checks: each check stamps every guide with a
+// fresh number, so a guide already carrying it appears twice.
+var batchEpoch atomic.Uint64
+
+// check validates Guides: non-empty, every guide made by NewGuide, none twice.
+func (b *Batch) check() error {
+	if b == nil || len(b.Guides) == 0 {
+		return fmt.Errorf("%w: Batch has no guides (create it with NewBatch)", ErrInvalid)
+	}
+	epoch := batchEpoch.Add(1)
+	for i, g := range b.Guides {
+		if err := g.check(); err != nil {
+			return fmt.Errorf("batch row %d: %w", i, err)
+		}
+		if g.mark == epoch {
+			for j := range i {
+				if b.Guides[j] == g {
+					return fmt.Errorf("%w: Guides[%d] and Guides[%d] are the same guide", ErrInvalid, j, i)
+				}
+			}
+		}
+		g.mark = epoch
+	}
+	return nil
+}
+
 // Due writes Guides[i].Due() into dst[i]; len(dst) must equal len(Guides).
 func (b *Batch) Due(dst []bool) error {
+	if err := b.check(); err != nil {
+		return err
+	}
 	if len(dst) != len(b.Guides) {
 		return fmt.Errorf("%w: len(dst) = %d, want batch size %d", ErrInvalid, len(dst), len(b.Guides))
 	}
@@ -49,8 +86,11 @@ func (b *Batch) Due(dst []bool) error {
 // Step. Every row is validated before any is modified: on error the
 // slab and all guides are unchanged.
 func (b *Batch) Apply(slab []float64, vocab int, candidates [][]int, params [][]Gamma, steps []Step) error {
+	if err := b.check(); err != nil {
+		return err
+	}
 	n := len(b.Guides)
-	if vocab <= 0 || len(slab) != n*vocab {
+	if vocab <= 0 || len(slab)/n != vocab || len(slab)%n != 0 {
 		return fmt.Errorf("%w: len(slab) = %d, want batch %d × vocab %d", ErrInvalid, len(slab), n, vocab)
 	}
 	if len(candidates) != n || len(params) != n {
@@ -64,9 +104,6 @@ func (b *Batch) Apply(slab []float64, vocab int, candidates [][]int, params [][]
 		b.kept = make([]int, n)
 	}
 	for i, g := range b.Guides {
-		if g == nil {
-			return fmt.Errorf("%w: Guides[%d] is nil", ErrInvalid, i)
-		}
 		act, kept, err := g.prepare(slab[i*vocab:(i+1)*vocab], candidates[i], params[i])
 		if err != nil {
 			return fmt.Errorf("row %d: %w", i, err)
@@ -85,6 +122,9 @@ func (b *Batch) Apply(slab []float64, vocab int, candidates [][]int, params [][]
 // Advance runs Guides[i].Advance(tokens[i]) for every row, after checking
 // every token, so a failed call changes no guide.
 func (b *Batch) Advance(tokens []Token) error {
+	if err := b.check(); err != nil {
+		return err
+	}
 	if len(tokens) != len(b.Guides) {
 		return fmt.Errorf("%w: len(tokens) = %d, want batch %d", ErrInvalid, len(tokens), len(b.Guides))
 	}
