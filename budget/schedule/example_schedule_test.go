@@ -46,7 +46,8 @@ func ExampleExpDecay() {
 func ExamplePrior() {
 	prior, _ := schedule.LinearPrior([]int{1000, 2000, 3000, 4000})
 	r := rand.New(rand.NewPCG(1, 2))
-	fmt.Printf("%.1f %d\n", prior.Probs(), prior.Sample(r))
+	b, _ := prior.Sample(r) // a budget for the next rollout
+	fmt.Printf("%.1f %d\n", prior.Probs(), b)
 	// Output:
 	// [0.1 0.2 0.3 0.4] 4000
 }

@@ -64,7 +64,7 @@ func TestScheduleMonotone(t *testing.T) {
 		"invsqr": must(InvSqrt(1, 10)),
 		"wsd":    must(WSD(1, 0, 300, 0, 0.3, DecayCosine)),
 	} {
-		vals := Table(s, 320)
+		vals, _ := Table(s, 320)
 		for i := 1; i < len(vals); i++ {
 			if vals[i] > vals[i-1] {
 				t.Fatalf("%s increases at step %d: %v → %v", name, i, vals[i-1], vals[i])
@@ -111,7 +111,16 @@ func TestScheduleComposition(t *testing.T) {
 	if ph.At(99) != base.At(99) || ph.At(100) != 0 || ph.At(105) != 0.5 || ph.At(500) != second.At(400) {
 		t.Fatalf("Phases: %v %v %v", ph.At(99), ph.At(100), ph.At(105))
 	}
-	if len(Table(base, 5)) != 5 || len(Table(base, -1)) != 0 {
+	if v, err := Table(base, 5); err != nil || len(v) != 5 {
+		t.Fatal("Table(5)")
+	}
+	if _, err := Table(base, -1); !errors.Is(err, ErrInvalid) {
+		t.Fatal("Table(-1) accepted")
+	}
+	if _, err := Table(base, math.MaxInt); !errors.Is(err, ErrInvalid) {
+		t.Fatal("Table(MaxInt) accepted")
+	}
+	if _, err := Table(nil, 1); !errors.Is(err, ErrInvalid) {
 		t.Fatal("Table")
 	}
 }
@@ -199,7 +208,11 @@ func TestBudgetPriors(t *testing.T) {
 		const n = 40000
 		counts := map[int]int{}
 		for i := 0; i < n; i++ {
-			counts[prior.Sample(r)]++
+			v, err := prior.Sample(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			counts[v]++
 		}
 		for i, b := range prior.Budgets() {
 			p := prior.Probs()[i]

@@ -153,19 +153,37 @@ func DiscretePrior(budgets []int, weights []float64) (*Prior, error) {
 }
 
 // Budgets returns the budgets, in the order given.
-func (p *Prior) Budgets() []int { return append([]int(nil), p.budgets...) }
+func (p *Prior) Budgets() []int {
+	if p == nil {
+		return nil
+	}
+	return append([]int(nil), p.budgets...)
+}
 
 // Probs returns each budget's probability.
-func (p *Prior) Probs() []float64 { return append([]float64(nil), p.probs...) }
+func (p *Prior) Probs() []float64 {
+	if p == nil {
+		return nil
+	}
+	return append([]float64(nil), p.probs...)
+}
 
-// Sample draws a budget with one r.Float64() (inverse CDF).
-func (p *Prior) Sample(r *rand.Rand) int {
+// Sample draws a budget with one r.Float64() (inverse CDF), O(log n). A
+// nil r or a Prior not made by UniformPrior, LinearPrior or DiscretePrior
+// returns an error wrapping ErrInvalid.
+func (p *Prior) Sample(r *rand.Rand) (int, error) {
+	if p == nil || len(p.cdf) == 0 {
+		return 0, fmt.Errorf("%w: Prior not created with UniformPrior, LinearPrior or DiscretePrior", ErrInvalid)
+	}
+	if r == nil {
+		return 0, fmt.Errorf("%w: nil *rand.Rand", ErrInvalid)
+	}
 	u := r.Float64()
 	i := sort.SearchFloat64s(p.cdf, u)
 	for i < len(p.cdf)-1 && p.cdf[i] <= u { // u exactly on a boundary belongs above it
 		i++
 	}
-	return p.budgets[i]
+	return p.budgets[i], nil
 }
 
 // LengthReward turns correctness and length into rewards for training with a
