@@ -53,15 +53,16 @@ func ExampleKnapsackRL() {
 }
 
 func ExampleDUETAllocate() {
-	signal := []float64{0.8, 1.2, 0.5, 1.5} // ŝ_q
-	length := []float64{300, 400, 250, 600} // L̂_q, tokens
-	a, _ := budget.DUETAllocate(signal, length, budget.DUETConfig{Fraction: 0.5})
-	w, _ := budget.PropensityWeights(a.Counts, 0)
-	fmt.Println(a.Counts, a.Used, "≤", a.Budget)
+	signal := []float64{0.8, 1.2, 0.5, 1.5}                                                       // ŝ_q
+	length := []float64{300, 400, 250, 600}                                                       // L̂_q, tokens
+	a, _ := budget.DUETAllocate(signal, length, budget.DUETConfig{Fraction: 0.5, Iterations: 10}) // the reference's 10 bisection steps
+	// The reference weights by the counts before the budget repair.
+	w, _ := budget.PropensityWeights(a.Bisected, 0)
+	fmt.Println(a.Bisected, "→", a.Counts, a.Used, "≤", a.Budget)
 	fmt.Printf("%.2f\n", w)
 	// Output:
-	// [3 4 2 5] 6000 ≤ 6200
-	// [1.17 1.00 1.75 1.00]
+	// [3 5 2 5] → [3 5 2 4] 5800 ≤ 6200
+	// [1.25 1.00 1.88 1.00]
 }
 
 func ExampleBalancedPartition() {
