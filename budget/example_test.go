@@ -73,3 +73,24 @@ func ExampleBalancedPartition() {
 	// Output:
 	// [[1 0 0] [2 2 0]]
 }
+
+func ExampleGVM() {
+	// GVM-RAFT's Neyman weights for three prompts with gradient norm g and
+	// success rate p: the hard prompt gets more samples.
+	var items []budget.Item
+	for _, p := range []float64{0.9, 0.5, 0.1} {
+		v, _ := budget.GVM(1, p, 0, 0) // zero α, β: the paper's 1e-3 and 2
+		items = append(items, budget.Item{Value: v, Min: 1, Max: 64})
+	}
+	a, _ := budget.Allocate(items, 24, budget.AllocateConfig{})
+	fmt.Println(a.Counts)
+	// Output:
+	// [5 6 13]
+}
+
+func ExamplePropensityWeights() {
+	w, _ := budget.PropensityWeights([]int{16, 8, 4, 2, 0}, 0) // mean 6
+	fmt.Printf("%.2f\n", w)
+	// Output:
+	// [1.00 1.00 1.50 3.00 20.00]
+}

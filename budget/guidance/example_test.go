@@ -175,3 +175,19 @@ func argmax(xs []float64) int {
 	}
 	return best
 }
+
+func ExampleHead() {
+	// A 3-token vocabulary over 2 features. Row v holds W_α[v] and W_λ[v].
+	head, _ := guidance.NewHeadFromWeights(3, 2,
+		[]float32{1, 0, 2, 0, 4, 0}, // W_α
+		[]float32{0, 3, 0, 2, 0, 1}) // W_λ
+	features := []float32{2, 5}
+	params := make([]guidance.Gamma, 2)
+	_ = head.Score(features, []int{0, 2}, params) // only the candidates
+	for _, g := range params {
+		fmt.Printf("α=%.3f λ=%.3f median remaining %.1f tokens\n", g.Shape, g.Rate, g.MedianRemaining())
+	}
+	// Output:
+	// α=2.127 λ=15.000 median remaining 0.1 tokens
+	// α=8.000 λ=5.007 median remaining 3.6 tokens
+}

@@ -60,3 +60,19 @@ func ExampleLengthReward() {
 	// Output:
 	// [0.875 0.5 -0.25]
 }
+
+func ExampleWSD() {
+	// Warm up for 100 steps, hold, and decay over the last 20% with 1−√x.
+	s, _ := schedule.WSD(1e-3, 1e-5, 1000, 100, 0.2, schedule.DecaySqrt)
+	v, _ := schedule.Table(s, 1001)
+	fmt.Printf("%.2e %.2e %.2e %.2e %.2e\n", v[50], v[100], v[799], v[900], v[1000])
+	// Output:
+	// 5.00e-04 1.00e-03 1.00e-03 3.00e-04 1.00e-05
+}
+
+func ExampleLinearBudget() {
+	b := schedule.LinearBudget{B0: 4096, End: 1024, Steps: 8000}
+	fmt.Println(b.At(0), b.At(2000), b.At(8000), b.At(9000))
+	// Output:
+	// 4096 3328 1024 1024
+}
