@@ -41,6 +41,11 @@ type SamplerConfig struct {
 	RewardScale float64 `json:"reward_scale,omitempty"`
 	// Decay λ of Thompson's posteriors toward the prior (1: none).
 	Decay float64 `json:"decay,omitempty"`
+	// DecayObservedOnly decays only the arms that receive feedback in a
+	// step, as MoPPS does (its update touches only the prompts of the
+	// batch). By default every arm decays every step, so an arm that is no
+	// longer drawn drifts back toward the prior and gets explored again.
+	DecayObservedOnly bool `json:"decay_observed_only,omitempty"`
 	// Epsilon mixes the policy with the uniform distribution:
 	// (1−ε)·p + ε/K (0).
 	Epsilon float64 `json:"epsilon,omitempty"`
@@ -118,6 +123,8 @@ func (cfg SamplerConfig) normalise() (SamplerConfig, error) {
 		return bad("Epsilon", c.Epsilon, "must be in [0, 1]")
 	case c.ValidationFeed && c.Method != DUMP:
 		return bad("ValidationFeed", true, "only DUMP has validation feeding")
+	case c.DecayObservedOnly && c.Method != Thompson:
+		return bad("DecayObservedOnly", true, "only Thompson decays")
 	}
 	return c, nil
 }

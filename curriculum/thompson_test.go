@@ -95,3 +95,51 @@ func BenchmarkThompsonProbs(b *testing.B) {
 		})
 	}
 }
+
+// TestThompsonDecayReference replays testdata/thompson_decay_reference.py
+// (MoPPS's posterior update with λ = 0.9): DecayObservedOnly decays only the
+// arms with feedback, as MoPPS does; the default decays every arm.
+func TestThompsonDecayReference(t *testing.T) {
+	data, err := os.ReadFile("testdata/thompson_decay_reference.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref struct {
+		K            int                    `json:"k"`
+		Decay        float64                `json:"decay"`
+		Steps        []map[string][]float64 `json:"steps"`
+		ObservedOnly []map[string][]float64 `json:"observed_only"`
+		AllArms      []map[string][]float64 `json:"all_arms"`
+	}
+	if err := json.Unmarshal(data, &ref); err != nil {
+		t.Fatal(err)
+	}
+	arms := []string{"0", "1", "2", "3"}
+	for _, only := range []bool{true, false} {
+		want := ref.AllArms
+		if only {
+			want = ref.ObservedOnly
+		}
+		s := curMust(t, arms[:ref.K], SamplerConfig{Method: Thompson, Decay: ref.Decay, DecayObservedOnly: only})
+		for step, batch := range ref.Steps {
+			var fb []Feedback
+			for _, a := range arms[:ref.K] {
+				if v, ok := batch[a]; ok {
+					fb = append(fb, Feedback{Name: a, Values: v})
+				}
+			}
+			if err := s.Update(step, fb); err != nil {
+				t.Fatal(err)
+			}
+			for i := range s.st.Alpha {
+				if math.Abs(s.st.Alpha[i]-want[step]["alpha"][i]) > 1e-12*want[step]["alpha"][i] ||
+					math.Abs(s.st.Beta[i]-want[step]["beta"][i]) > 1e-12*want[step]["beta"][i] {
+					t.Fatalf("observed only %v, step %d: α %v β %v, reference %v %v", only, step, s.st.Alpha, s.st.Beta, want[step]["alpha"], want[step]["beta"])
+				}
+			}
+		}
+	}
+	if _, err := NewSampler([]string{"a"}, SamplerConfig{Method: SEC, DecayObservedOnly: true}); err == nil {
+		t.Fatal("DecayObservedOnly accepted for SEC")
+	}
+}

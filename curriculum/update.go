@@ -138,7 +138,7 @@ func (s *Sampler) Update(step int, feedback []Feedback) error {
 	case Thompson:
 		l := s.cfg.Decay
 		for i := range means {
-			if l != 1 {
+			if l != 1 && (counts[i] > 0 || !s.cfg.DecayObservedOnly) {
 				st.Alpha[i] = 1 + l*(st.Alpha[i]-1)
 				st.Beta[i] = 1 + l*(st.Beta[i]-1)
 			}
