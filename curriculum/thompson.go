@@ -179,12 +179,19 @@ func newBetaArm(alpha, beta float64) betaArm {
 			z += r * glW[k] * math.Exp(b.logRel(c+r*glX[k]))
 		}
 	}
+	// z > 0 always: with α, β ≤ MaxPosterior a region spans at least 40/α
+	// ≥ 4e−14, hundreds of floats even next to 1.
 	b.logZ = math.Log(z)
 	return b
 }
 
 // thompsonProbs writes P(arm i's draw is the largest) into p. Every α, β
 // must be in [1, MaxPosterior].
+//
+// When the leading posterior lies above 1/2 the problem is reflected,
+// x → 1 − x: P(arm i is largest) = P(arm i's Beta(β, α) draw is smallest),
+// so that posteriors concentrated near 1 are resolved by floats near 0
+// (spacing 1e−16 near 1 is a relative 1e−7 of σ = 1e−9).
 func thompsonProbs(p, alpha, beta []float64) {
 	k := len(p)
 	clear(p)
@@ -192,10 +199,21 @@ func thompsonProbs(p, alpha, beta []float64) {
 		p[0] = 1
 		return
 	}
+	lead := 0
+	for j := range alpha {
+		if alpha[j]/(alpha[j]+beta[j]) > alpha[lead]/(alpha[lead]+beta[lead]) {
+			lead = j
+		}
+	}
+	reflect := alpha[lead]/(alpha[lead]+beta[lead]) > 0.5
 	arms := make([]betaArm, k)
 	var mesh []float64
 	for j := range arms {
-		arms[j] = newBetaArm(alpha[j], beta[j])
+		if reflect {
+			arms[j] = newBetaArm(beta[j], alpha[j])
+		} else {
+			arms[j] = newBetaArm(alpha[j], beta[j])
+		}
 		mesh = append(mesh, arms[j].breakpoint...)
 	}
 	slices.Sort(mesh)
@@ -212,10 +230,15 @@ func thompsonProbs(p, alpha, beta []float64) {
 		zeros := 0
 		for j := range arms {
 			switch {
-			case x1 <= arms[j].lo:
-				zeros++ // F_j = 0 on this panel
-			case x0 >= arms[j].hi:
+			case x1 <= arms[j].lo: // F_j = 0 on this panel
+				if !reflect {
+					zeros++
+				}
+			case x0 >= arms[j].hi: // F_j = 1
 				cdf[j] = 1
+				if reflect {
+					zeros++
+				}
 			default:
 				active = append(active, j)
 			}
@@ -235,11 +258,15 @@ func thompsonProbs(p, alpha, beta []float64) {
 					s += glS[n][l] * f[j][l]
 				}
 				F[j][n] = min(cdf[j]+r*s, 1)
+				if reflect { // the factor is the survival function
+					F[j][n] = 1 - F[j][n]
+				}
 			}
 		}
 		if zeros == 0 {
 			for n := 0; n < glN; n++ {
-				// Πⱼ≠ᵢ F_j over the active arms by prefix and suffix products.
+				// Πⱼ≠ᵢ F_j (or 1 − F_j) over the active arms by prefix and
+				// suffix products.
 				pre[0] = 1
 				for a, j := range active {
 					pre[a+1] = pre[a] * F[j][n]
