@@ -104,6 +104,14 @@ func (cfg SamplerConfig) normalise() (SamplerConfig, error) {
 	bad := func(f string, v any, want string) (SamplerConfig, error) {
 		return c, fmt.Errorf("%w: SamplerConfig.%s = %v (%s)", ErrInvalid, f, v, want)
 	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"C", c.C}, {"Temperature", c.Temperature}, {"Alpha", c.Alpha}, {"Gamma", c.Gamma}, {"RewardScale", c.RewardScale}, {"Decay", c.Decay}, {"Epsilon", c.Epsilon}} {
+		if !num.IsFinite(f.v) { // even where the method ignores the field: it is part of the snapshot
+			return bad(f.name, f.v, "must be finite")
+		}
+	}
 	switch {
 	case c.Window < 0 || c.Window > MaxWindow || ((c.Method == DUMP || c.Method == SWUCB) && c.Window == 0):
 		return bad("Window", c.Window, fmt.Sprintf("must be in [1, %d]", MaxWindow))

@@ -57,8 +57,10 @@
 // means are computed without overflow, and scores saturate at
 // ±math.MaxFloat64, so the state stays finite and snapshottable and every
 // published probability is finite. NaN and ±Inf are refused. Sizes are
-// bounded (MaxArms, MaxWindow, MaxSkills, MaxPosterior for Thompson's α+β);
-// larger ones are refused with ErrInvalid. Exp3 refuses a Feedback.Prob
+// bounded (MaxArms, MaxWindow, MaxSkills, MaxGroup, MaxPosterior for
+// Thompson's α+β, 2^53 values counted per arm); larger ones are refused
+// with ErrInvalid. Arm names must be valid UTF-8 and distinct, as must
+// Select's candidates. Exp3 refuses a Feedback.Prob
 // below the smallest probability it publishes, (1−ε)·γ/K + ε/K.
 //
 // # Concurrency and state
@@ -66,8 +68,9 @@
 // A Sampler is safe for concurrent use: Probs, Sample and SampleAt read an
 // immutable probability table swapped atomically by Update, which holds a
 // lock for the whole step. A Pool is safe for concurrent use; a SkillIt is
-// not. Snapshot and Restore use versioned JSON, refuse a snapshot whose
-// configuration or arm names differ, and check every field's domain. Zero
+// not. Sampler, Pool and SkillIt have Snapshot and Restore: versioned JSON,
+// bit-identical continuation; Restore refuses a snapshot whose configuration
+// or arm names differ and checks every field's domain (ErrSnapshot). Zero
 // values of Sampler, Pool and SkillIt return errors wrapping ErrInvalid;
 // none panics.
 //

@@ -24,7 +24,8 @@ type PosteriorSource interface {
 
 // ThompsonPredictor returns a Predictor that draws each prediction from the
 // prompt's Beta posterior (the uniform prior for prompts the source does not
-// know or reports out of domain), as MoPPS selects prompts. src and r must
+// know or reports out of domain; the posterior mean when α+β exceeds
+// MaxPosterior), as MoPPS selects prompts. Every prediction is in [0, 1]. src and r must
 // be non-nil. The predictor uses r, so it is as safe for concurrent use as r
 // is (not, for a *rand.Rand).
 func ThompsonPredictor(src PosteriorSource, r *rand.Rand) (Predictor, error) {
@@ -44,7 +45,14 @@ func (t thompsonPredictor) Estimate(id string) (float64, bool) {
 	if err != nil || !(a > 0) || !(b > 0) || math.IsInf(a, 1) || math.IsInf(b, 1) {
 		a, b = 1, 1
 	}
-	return distuv.Beta{Alpha: a, Beta: b, Src: t.r}.Rand(), true
+	if a+b > MaxPosterior { // a point mass for every practical purpose
+		return a / (a + b), true
+	}
+	x := distuv.Beta{Alpha: a, Beta: b, Src: t.r}.Rand()
+	if !(x >= 0 && x <= 1) {
+		x = a / (a + b)
+	}
+	return x, true
 }
 
 // SelectMode chooses how Select fills its B slots. The zero value is
@@ -106,8 +114,8 @@ type SelectConfig struct {
 // before any rollout is spent (pre-rollout selection), as cfg.Mode says:
 // Closest (default) returns the prompts closest to the target, optionally
 // only from those inside a band, in order of closeness; Threshold is MoPPS's
-// band mode. It runs in O(n log n) for n candidates and calls pred once per
-// candidate, from the calling goroutine.
+// band mode. Candidates must be distinct. It runs in O(n log n) for n
+// candidates and calls pred once per candidate, from the calling goroutine.
 func Select(candidates []string, pred Predictor, cfg SelectConfig) ([]string, error) {
 	if pred == nil {
 		return nil, fmt.Errorf("%w: nil predictor", ErrInvalid)
@@ -142,7 +150,12 @@ func Select(candidates []string, pred Predictor, cfg SelectConfig) ([]string, er
 		in   bool
 	}
 	all := make([]cand, 0, len(candidates))
+	seen := make(map[string]struct{}, len(candidates))
 	for _, id := range candidates {
+		if _, dup := seen[id]; dup {
+			return nil, fmt.Errorf("%w: duplicate candidate %.40q", ErrInvalid, id)
+		}
+		seen[id] = struct{}{}
 		p, ok := pred.Estimate(id)
 		if !ok {
 			p = cfg.Unknown

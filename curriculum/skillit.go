@@ -68,7 +68,8 @@ type SkillItConfig struct {
 type SkillIt struct {
 	cfg    SkillItConfig
 	k      int
-	a      []float64 // row-major K×K
+	a      []float64 // row-major K×K, as used by the next update
+	a0     []float64 // the graph as built, before any dynamic-λ halving
 	logPri []float64
 	hist   [][]float64 // ring of the last W loss vectors, as observed
 	init   []float64   // the reference's initial "loss": the prior as given, or ones
@@ -148,6 +149,7 @@ func NewSkillIt(k int, cfg SkillItConfig) (*SkillIt, error) {
 		s.logPri[i] = math.Log(cfg.Prior[i])
 		s.init[i] = cfg.Prior[i]
 	}
+	s.a0 = append([]float64(nil), s.a...)
 	s.recompute()
 	if _, ok := num.AllFinite(s.logit); !ok {
 		return nil, fmt.Errorf("%w: the starting exponent η·A·prior overflows (Eta = %v)", ErrInvalid, cfg.Eta)
@@ -181,7 +183,7 @@ func (s *SkillIt) Observe(losses []float64) error {
 	}
 	s.last = append([]float64(nil), losses...)
 	v := append([]float64(nil), losses...)
-	oldLen := len(s.hist)
+	oldHist := s.hist
 	switch {
 	case s.cfg.Window == 0:
 	case len(s.hist) < s.cfg.Window: // the ring grows as losses arrive
@@ -191,13 +193,15 @@ func (s *SkillIt) Observe(losses []float64) error {
 		s.hist[s.next] = v
 		s.next = (s.next + 1) % s.cfg.Window
 	}
-	s.rounds++
+	if s.rounds < math.MaxInt-1 { // a counter never wraps
+		s.rounds++
+	}
 	s.recompute()
 	if _, ok := num.AllFinite(s.logit); !ok {
 		// η·A·ΣL overflowed: undo, so a failed Observe changes nothing.
 		s.first, s.last, s.next, s.rounds = oldFirst, oldLast, oldNext, oldRounds
-		if len(s.hist) > oldLen {
-			s.hist = s.hist[:oldLen]
+		if len(s.hist) > len(oldHist) {
+			s.hist = oldHist
 		} else if s.cfg.Window > 0 {
 			s.hist[s.next] = oldSlot
 		}
@@ -205,15 +209,20 @@ func (s *SkillIt) Observe(losses []float64) error {
 		return fmt.Errorf("%w: the exponent η·A·ΣL overflows with these losses", ErrInvalid)
 	}
 	if s.cfg.DynamicLambda {
-		for i := 0; i < s.k; i++ {
-			for j := 0; j < s.k; j++ {
-				if i != j && s.a[i*s.k+j] > 0 {
-					s.a[i*s.k+j] /= 2
-				}
+		s.halve()
+	}
+	return nil
+}
+
+// halve is dynamic λ: the positive off-diagonal entries of the graph halve.
+func (s *SkillIt) halve() {
+	for i := 0; i < s.k; i++ {
+		for j := 0; j < s.k; j++ {
+			if i != j && s.a[i*s.k+j] > 0 {
+				s.a[i*s.k+j] /= 2
 			}
 		}
 	}
-	return nil
 }
 
 // takesFirst reports whether the next Observe sets the reference losses:

@@ -23,6 +23,7 @@ const MaxPosterior = 1e15
 // of any magnitude, up to ±math.MaxFloat64, keep the state finite and the
 // probabilities well defined; scores saturate at ±math.MaxFloat64.
 //
+// A per-arm count of values (DUMP, UCB1, D-UCB) may not exceed 2^53.
 // Exp3 refuses a Prob below the smallest probability it can publish,
 // (1−ε)·γ/K + ε/K, since no arm was drawn with less; this bounds each
 // log-weight increment by 1.
@@ -75,6 +76,13 @@ func (s *Sampler) Update(step int, feedback []Feedback) error {
 				}
 			}
 			drawn[i] = fb.Prob
+		}
+	}
+	for i := range counts {
+		if m := s.cfg.Method; (m == DUMP || m == UCB1 || m == DUCB) && counts[i] > 0 {
+			if c := s.st.Counts[i]; c > maxCount-counts[i] {
+				return fmt.Errorf("%w: arm %q: %v + %v values would exceed the count limit 2^53", ErrInvalid, s.arms[i], c, counts[i])
+			}
 		}
 	}
 	if s.cfg.Method == Thompson {
@@ -150,6 +158,10 @@ func (s *Sampler) Update(step int, feedback []Feedback) error {
 	s.publish()
 	return nil
 }
+
+// maxCount bounds every per-arm count of values (2^53, where float64 still
+// counts one by one).
+const maxCount = 1 << 53
 
 // resolve returns the arm index of feedback[f].
 func (s *Sampler) resolve(f int, fb Feedback) (int, error) {
