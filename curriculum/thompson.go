@@ -1,6 +1,7 @@
 package curriculum
 
 import (
+	"cmp"
 	"math"
 	"slices"
 
@@ -14,16 +15,18 @@ import (
 // are computed by composite Gauss–Legendre quadrature on a mesh that adapts
 // to every posterior's own scale, in log space relative to each mode:
 //
-//   - Each Beta(α, β) with α, β ≥ 1 is log-concave. Its region is where
-//     log f(x) − log f(mode) ≥ −thompsonT (found by bisection); by
+//   - Each Beta(α, β) with α, β ≥ 1 is log-concave. Its region extends to
+//     where log f(x) − log f(mode) < −thompsonT (found by doubling and
+//     bisection); by
 //     log-concavity the mass outside it is below e^−thompsonT ≈ 4e−18 per
 //     side times O(1), whatever α+β is.
 //   - The region is cut into thompsonPanels equal panels (width ≈ 0.75σ for
 //     a concentrated posterior), graded geometrically towards 0 or 1 where
 //     the region reaches the boundary (x^(α−1) with α−1 not an integer).
-//   - The mesh is the union of every arm's breakpoints, so each panel is no
-//     wider than the panels of every arm whose region covers it, and a
-//     concentrated posterior's step-shaped CDF is resolved wherever it lies.
+//   - The mesh is the union of every arm's breakpoints, thinned where
+//     regions overlap, so each panel is at most 1.5 times as wide as the
+//     panels of every arm whose region covers it, and a concentrated
+//     posterior's step-shaped CDF is resolved wherever it lies.
 //   - Densities are exp((α−1)·ln(x/m) + (β−1)·ln((1−x)/(1−m))) with m the
 //     mode, normalised by their own quadrature (no ln B(α, β), whose
 //     cancellation costs 1e−6 at α+β = 1e9); CDFs are accumulated panel by
@@ -35,8 +38,9 @@ import (
 // three arms of issue 18 ([0, 0.3186, 0.6814]); two arms δ standard
 // deviations apart stay within 1e−6 of the Gaussian limit Φ(δ/√2) up to
 // α+β = 1e14. Cost: O(M·A·glN²) for a mesh of M ≤ K·(thompsonPanels +
-// 2·thompsonGrade) panels with A arms active on each: about 0.5 ms for 4
-// arms and 5 ms for 16 arms at α+β = 1e9.
+// 2·thompsonGrade) panels with A arms active on each (BenchmarkThompsonProbs:
+// about 0.5 ms for 4 arms and 3 ms for 16 arms at α+β = 1e9 on a shared
+// 2-CPU machine).
 const (
 	thompsonT      = 40.0 // log-density drop that bounds each region
 	thompsonPanels = 24
@@ -82,6 +86,7 @@ type betaArm struct {
 	mode, cm   float64 // mode and 1 − mode
 	lo, hi     float64 // region
 	logZ       float64 // log of ∫ exp(logRel) over the region
+	h          float64 // width of the region's uniform panels
 	breakpoint []float64
 }
 
@@ -118,37 +123,17 @@ func newBetaArm(alpha, beta float64) betaArm {
 		b.mode = b.a1 / (b.a1 + b.b1)
 	}
 	b.cm = 1 - b.mode
-	// Bisection for the region's ends (logRel is monotone on each side).
+	// The region's ends: logRel is monotone on each side of the mode, so
+	// double a step from the mode until logRel < −T, then bisect to 1/64 of
+	// the step. The end kept always has logRel < −T (or is 0 or 1), which is
+	// what bounds the truncated mass.
+	sd := math.Sqrt((b.a1 + 1) * (b.b1 + 1) / ((b.a1 + b.b1 + 2) * (b.a1 + b.b1 + 2) * (b.a1 + b.b1 + 3)))
 	b.lo, b.hi = 0, 1
 	if b.a1 != 0 && b.logRel(0) < -thompsonT {
-		l, r := 0.0, b.mode
-		for range 200 {
-			mid := l + (r-l)/2
-			if mid == l || mid == r {
-				break
-			}
-			if b.logRel(mid) < -thompsonT {
-				l = mid
-			} else {
-				r = mid
-			}
-		}
-		b.lo = l
+		b.lo = b.regionEnd(-1, sd)
 	}
 	if b.b1 != 0 && b.logRel(1) < -thompsonT {
-		l, r := b.mode, 1.0
-		for range 200 {
-			mid := l + (r-l)/2
-			if mid == l || mid == r {
-				break
-			}
-			if b.logRel(mid) < -thompsonT {
-				r = mid
-			} else {
-				l = mid
-			}
-		}
-		b.hi = r
+		b.hi = b.regionEnd(1, sd)
 	}
 	h := (b.hi - b.lo) / thompsonPanels
 	bp := make([]float64, 0, thompsonPanels+1+2*thompsonGrade)
@@ -156,6 +141,7 @@ func newBetaArm(alpha, beta float64) betaArm {
 		bp = append(bp, b.lo+float64(i)*h)
 	}
 	bp[thompsonPanels] = b.hi
+	b.h = h
 	// Grade towards a boundary the region reaches within one panel, where
 	// the density may behave like a fractional power.
 	if b.lo < h {
@@ -168,12 +154,12 @@ func newBetaArm(alpha, beta float64) betaArm {
 			bp = append(bp, 1-g)
 		}
 	}
-	slices.Sort(bp)
-	b.breakpoint = slices.Compact(bp)
+	b.breakpoint = bp
+	own := slices.Compact(slices.Sorted(slices.Values(bp)))
 	// Normalise by quadrature over the arm's own mesh.
 	var z float64
-	for p := 1; p < len(b.breakpoint); p++ {
-		x0, x1 := b.breakpoint[p-1], b.breakpoint[p]
+	for p := 1; p < len(own); p++ {
+		x0, x1 := own[p-1], own[p]
 		c, r := (x0+x1)/2, (x1-x0)/2
 		for k := 0; k < glN; k++ {
 			z += r * glW[k] * math.Exp(b.logRel(c+r*glX[k]))
@@ -183,6 +169,47 @@ func newBetaArm(alpha, beta float64) betaArm {
 	// ≥ 4e−14, hundreds of floats even next to 1.
 	b.logZ = math.Log(z)
 	return b
+}
+
+// regionEnd returns a point on side dir (−1 left, +1 right) of the mode
+// where logRel < −thompsonT, within 1/64 of the doubling step of the first
+// such point; the boundary (0 or 1) has logRel < −T on that side.
+func (b *betaArm) regionEnd(dir, sd float64) float64 {
+	edge := 0.0
+	if dir > 0 {
+		edge = 1
+	}
+	inside := b.mode // logRel ≥ −T
+	d := sd
+	out := edge
+	for range 1100 {
+		x := b.mode + dir*d
+		if (dir < 0 && x <= 0) || (dir > 0 && x >= 1) {
+			break
+		}
+		if b.logRel(x) < -thompsonT {
+			out = x
+			break
+		}
+		inside = x
+		d *= 2
+	}
+	tol := math.Abs(out-inside) / 64
+	for range 200 {
+		if math.Abs(out-inside) <= tol {
+			break
+		}
+		mid := inside + (out-inside)/2
+		if mid == inside || mid == out {
+			break
+		}
+		if b.logRel(mid) < -thompsonT {
+			out = mid
+		} else {
+			inside = mid
+		}
+	}
+	return out
 }
 
 // thompsonProbs writes P(arm i's draw is the largest) into p. Every α, β
@@ -207,17 +234,44 @@ func thompsonProbs(p, alpha, beta []float64) {
 	}
 	reflect := alpha[lead]/(alpha[lead]+beta[lead]) > 0.5
 	arms := make([]betaArm, k)
-	var mesh []float64
+	type point struct {
+		x    float64
+		keep bool // a region's end or a graded point: never thinned
+	}
+	var pts []point
 	for j := range arms {
 		if reflect {
 			arms[j] = newBetaArm(beta[j], alpha[j])
 		} else {
 			arms[j] = newBetaArm(alpha[j], beta[j])
 		}
-		mesh = append(mesh, arms[j].breakpoint...)
+		for i, x := range arms[j].breakpoint {
+			pts = append(pts, point{x, i == 0 || i == thompsonPanels || i > thompsonPanels})
+		}
 	}
-	slices.Sort(mesh)
-	mesh = slices.Compact(mesh)
+	slices.SortFunc(pts, func(a, b point) int { return cmp.Compare(a.x, b.x) })
+	// Thin the union: where several regions overlap, a breakpoint closer
+	// than half the finest covering panel width to the last one kept adds
+	// nothing, so each panel stays under 1.5 times the finest covering
+	// arm's own panel width.
+	mesh := make([]float64, 0, len(pts))
+	for i, pt := range pts {
+		if len(mesh) > 0 && pt.x == mesh[len(mesh)-1] {
+			continue
+		}
+		if !pt.keep && len(mesh) > 0 && i < len(pts)-1 {
+			fine := math.Inf(1)
+			for j := range arms {
+				if arms[j].lo <= pt.x && pt.x <= arms[j].hi {
+					fine = min(fine, arms[j].h)
+				}
+			}
+			if pt.x-mesh[len(mesh)-1] < fine/2 {
+				continue
+			}
+		}
+		mesh = append(mesh, pt.x)
+	}
 
 	cdf := make([]float64, k) // F_j at the current panel's start
 	active := make([]int, 0, k)
