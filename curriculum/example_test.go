@@ -154,3 +154,25 @@ func ExampleBand() {
 	// Output:
 	// false true false
 }
+
+func ExampleBinaryAdvantages() {
+	// A GRPO group of 4 rollouts with 1 success.
+	adv, err := curriculum.BinaryAdvantages(1, 4)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%.3f\n", adv)
+	// Output:
+	// [1.500 -0.500 -0.500 -0.500]
+}
+
+func ExampleTopKVariance() {
+	// The prompts with the largest p(1−p), the most learning signal.
+	idx, err := curriculum.TopKVariance([]float64{0.1, 0.5, 0.95, 0.4, 0.7}, 2)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(idx)
+	// Output:
+	// [1 3]
+}
