@@ -618,3 +618,24 @@ func i0() float64 { return 0 }
 
 // nilCtx returns a nil context without a literal nil at the call site.
 func nilCtx() context.Context { return nil }
+
+// TestExp3PublishedProbAccepted: the smallest probability Exp3 publishes is
+// accepted back as Feedback.Prob, whatever its rounding.
+func TestExp3PublishedProbAccepted(t *testing.T) {
+	for _, eps := range []float64{0, 0.1, 0.3} {
+		arms := make([]string, 7)
+		for i := range arms {
+			arms[i] = fmt.Sprint(i)
+		}
+		s := curMust(t, arms, SamplerConfig{Method: Exp3, Gamma: 0.013, Epsilon: eps})
+		for step := 0; step < 400; step += 2 {
+			if err := s.Update(step, []Feedback{{Arm: 0, Values: []float64{1}, Prob: s.Probs()[0]}}); err != nil {
+				t.Fatal(err)
+			}
+			p := s.Probs()
+			if err := s.Update(step+1, []Feedback{{Arm: 6, Values: []float64{0}, Prob: p[6]}}); err != nil {
+				t.Fatalf("ε = %v: published probability %v refused: %v", eps, p[6], err)
+			}
+		}
+	}
+}

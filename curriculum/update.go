@@ -71,7 +71,7 @@ func (s *Sampler) Update(step int, feedback []Feedback) error {
 				return fmt.Errorf("%w: feedback[%d] (arm %q) Prob = %v (must be in (0, 1])", ErrInvalid, f, s.arms[i], fb.Prob)
 			}
 			if s.cfg.Method == Exp3 {
-				if lo := s.exp3Floor(); fb.Prob < lo {
+				if lo := s.exp3Floor(); fb.Prob < lo*(1-1e-9) { // slack for the published value's rounding
 					return fmt.Errorf("%w: feedback[%d] (arm %q) Prob = %v (Exp3 never publishes less than %v)", ErrInvalid, f, s.arms[i], fb.Prob, lo)
 				}
 			}
