@@ -144,22 +144,27 @@ func TestThompsonDecayReference(t *testing.T) {
 	}
 }
 
-// TestThompsonBoundaryClosedForms: posteriors concentrated at 1 or 0, where
-// floats are coarse or fine: P(Beta(a, 1) > Beta(b, 1)) = a/(a+b) and
-// P(Beta(1, a) > Beta(1, b)) = b/(a+b), up to α+β = MaxPosterior.
+// TestThompsonBoundaryClosedForms: P(Beta(a, 1) > Beta(b, 1)) = a/(a+b) and
+// P(Beta(1, a) > Beta(1, b)) = b/(a+b) for any real a, b: fractional
+// powers at 0 and 1 (the graded panels), and posteriors concentrated at 1
+// or 0, where floats are coarse or fine, up to α+β = MaxPosterior.
 func TestThompsonBoundaryClosedForms(t *testing.T) {
+	pairs := [][2]float64{{1.3, 2.7}, {1.05, 1.5}, {1.001, 7.5}, {2.5, 1.0001}} // fractional powers at the boundaries
 	for _, a := range []float64{2, 10, 1e4, 1e6, 1e9, 1e12, MaxPosterior - 1} {
 		for _, ratio := range []float64{1, 0.5, 0.1} {
-			b := math.Max(1, a*ratio)
-			p := make([]float64, 2)
-			thompsonProbs(p, []float64{a, b}, []float64{1, 1})
-			if want := a / (a + b); math.Abs(p[0]-want) > 1e-9 {
-				t.Errorf("Beta(%g, 1) vs Beta(%g, 1): %.12f, want %.12f", a, b, p[0], want)
-			}
-			thompsonProbs(p, []float64{1, 1}, []float64{a, b})
-			if want := b / (a + b); math.Abs(p[0]-want) > 1e-9 {
-				t.Errorf("Beta(1, %g) vs Beta(1, %g): %.12f, want %.12f", a, b, p[0], want)
-			}
+			pairs = append(pairs, [2]float64{a, math.Max(1, a*ratio)})
+		}
+	}
+	for _, ab := range pairs {
+		a, b := ab[0], ab[1]
+		p := make([]float64, 2)
+		thompsonProbs(p, []float64{a, b}, []float64{1, 1})
+		if want := a / (a + b); math.Abs(p[0]-want) > 1e-9 {
+			t.Errorf("Beta(%g, 1) vs Beta(%g, 1): %.12f, want %.12f", a, b, p[0], want)
+		}
+		thompsonProbs(p, []float64{1, 1}, []float64{a, b})
+		if want := b / (a + b); math.Abs(p[0]-want) > 1e-9 {
+			t.Errorf("Beta(1, %g) vs Beta(1, %g): %.12f, want %.12f", a, b, p[0], want)
 		}
 	}
 }
