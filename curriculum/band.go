@@ -24,13 +24,13 @@ func (b Band) Keep(p float64) bool {
 	return p >= b.Low && p <= b.High
 }
 
-// Variance is the binary-reward variance p(1−p), the learning-signal score
-// of a prompt with success rate p (largest at p = 1/2). It is finite for
-// every p in [0, 1].
-func Variance(p float64) float64 { return p * (1 - p) }
+// variance is the binary-reward variance p(1−p), the learning-signal score
+// of a prompt with success rate p (largest at p = 1/2).
+func variance(p float64) float64 { return p * (1 - p) }
 
-// TopKVariance returns the indices of the k largest p(1−p), ties by index,
-// in O(n log n).
+// TopKVariance returns the indices of the k largest binary-reward variances
+// p(1−p), the learning-signal score of a prompt with success rate p
+// (largest at p = 1/2), ties by index, in O(n log n).
 func TopKVariance(ps []float64, k int) ([]int, error) {
 	for i, p := range ps {
 		if !(p >= 0 && p <= 1) {
@@ -44,6 +44,6 @@ func TopKVariance(ps []float64, k int) ([]int, error) {
 	for i := range idx {
 		idx[i] = i
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return Variance(ps[idx[a]]) > Variance(ps[idx[b]]) })
+	sort.SliceStable(idx, func(a, b int) bool { return variance(ps[idx[a]]) > variance(ps[idx[b]]) })
 	return idx[:min(k, len(idx))], nil
 }

@@ -41,6 +41,11 @@ type SamplerConfig struct {
 	RewardScale float64 `json:"reward_scale,omitempty"`
 	// Decay λ of Thompson's posteriors toward the prior (1: none).
 	Decay float64 `json:"decay,omitempty"`
+	// DecayObservedOnly decays only the arms that receive feedback in a
+	// step, as MoPPS does (its update touches only the prompts of the
+	// batch). By default every arm decays every step, so an arm that is no
+	// longer drawn drifts back toward the prior and gets explored again.
+	DecayObservedOnly bool `json:"decay_observed_only,omitempty"`
 	// Epsilon mixes the policy with the uniform distribution:
 	// (1−ε)·p + ε/K (0).
 	Epsilon float64 `json:"epsilon,omitempty"`
@@ -99,6 +104,14 @@ func (cfg SamplerConfig) normalise() (SamplerConfig, error) {
 	bad := func(f string, v any, want string) (SamplerConfig, error) {
 		return c, fmt.Errorf("%w: SamplerConfig.%s = %v (%s)", ErrInvalid, f, v, want)
 	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"C", c.C}, {"Temperature", c.Temperature}, {"Alpha", c.Alpha}, {"Gamma", c.Gamma}, {"RewardScale", c.RewardScale}, {"Decay", c.Decay}, {"Epsilon", c.Epsilon}} {
+		if !num.IsFinite(f.v) { // even where the method ignores the field: it is part of the snapshot
+			return bad(f.name, f.v, "must be finite")
+		}
+	}
 	switch {
 	case c.Window < 0 || c.Window > MaxWindow || ((c.Method == DUMP || c.Method == SWUCB) && c.Window == 0):
 		return bad("Window", c.Window, fmt.Sprintf("must be in [1, %d]", MaxWindow))
@@ -118,6 +131,8 @@ func (cfg SamplerConfig) normalise() (SamplerConfig, error) {
 		return bad("Epsilon", c.Epsilon, "must be in [0, 1]")
 	case c.ValidationFeed && c.Method != DUMP:
 		return bad("ValidationFeed", true, "only DUMP has validation feeding")
+	case c.DecayObservedOnly && c.Method != Thompson:
+		return bad("DecayObservedOnly", true, "only Thompson decays")
 	}
 	return c, nil
 }

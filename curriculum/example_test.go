@@ -85,6 +85,9 @@ func ExampleSkillIt() {
 	if err != nil {
 		panic(err)
 	}
+	// Before any evaluation the reference's first multiplicative step with
+	// the prior as loss: p ∝ exp(η·A·1) = exp(0.5·(2, 1, 1)).
+	fmt.Printf("%.3f\n", s.Probs())
 	// After an evaluation, skill 2's loss is highest. The logits are
 	// η·A·L = 0.5·(0.2+0.5·0.4+0.5·1.2, 0.4, 1.2) = (0.5, 0.2, 0.6).
 	if err := s.Observe([]float64{0.2, 0.4, 1.2}); err != nil {
@@ -92,6 +95,7 @@ func ExampleSkillIt() {
 	}
 	fmt.Printf("%.3f\n", s.Probs())
 	// Output:
+	// [0.452 0.274 0.274]
 	// [0.351 0.260 0.388]
 }
 
@@ -111,6 +115,21 @@ func ExampleSelect() {
 	fmt.Println(got)
 	// Output:
 	// [unseen medium]
+}
+
+func ExampleSelect_threshold() {
+	// MoPPS's threshold mode: the band [0.3, 0.7] holds one prompt, so it
+	// is filled up with the nearest out-of-band ones.
+	pred := table{"a": 0.1, "b": 0.2, "c": 0.5}
+	got, err := curriculum.Select([]string{"a", "b", "c"}, pred, curriculum.SelectConfig{
+		B: 3, Mode: curriculum.Threshold, Band: &curriculum.Band{Low: 0.3, High: 0.7}, Rand: rand.New(rand.NewPCG(1, 2)),
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(got)
+	// Output:
+	// [c b a]
 }
 
 func ExampleStack() {
@@ -134,4 +153,26 @@ func ExampleBand() {
 	fmt.Println(dapo.Keep(0), dapo.Keep(0.5), dapo.Keep(1))
 	// Output:
 	// false true false
+}
+
+func ExampleBinaryAdvantages() {
+	// A GRPO group of 4 rollouts with 1 success.
+	adv, err := curriculum.BinaryAdvantages(1, 4)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%.3f\n", adv)
+	// Output:
+	// [1.500 -0.500 -0.500 -0.500]
+}
+
+func ExampleTopKVariance() {
+	// The prompts with the largest p(1−p), the most learning signal.
+	idx, err := curriculum.TopKVariance([]float64{0.1, 0.5, 0.95, 0.4, 0.7}, 2)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(idx)
+	// Output:
+	// [1 3]
 }

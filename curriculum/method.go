@@ -37,8 +37,10 @@ const (
 	// Thompson samples Beta posteriors of each arm's success rate (values
 	// are rewards in [0, 1]) with decay toward the prior (MoPPS):
 	// α ← λα + (1−λ)α₀ + s, β ← λβ + (1−λ)β₀ + (k − s), α₀ = β₀ = 1, λ = 1.
-	// Its probabilities are the exact probabilities that each arm's draw is
-	// the largest, by quadrature, so that drawing stays one Float64.
+	// Its probabilities are the probabilities that each arm's draw is the
+	// largest, by adaptive Gauss–Legendre quadrature accurate to 1e−6 or
+	// better for every α+β up to MaxPosterior (see thompson.go), so that
+	// drawing stays one Float64.
 	Thompson
 )
 

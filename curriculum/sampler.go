@@ -17,6 +17,10 @@ import (
 // Arms are addressed by index (what Sample returns; Arm gives the name) or
 // by name (Index gives the index).
 //
+// Costs for K arms: Sample and SampleAt are O(log K) and allocate nothing;
+// Update is O(V + K) for V values (plus Thompson's quadrature, see
+// Method Thompson), and SW-UCB adds O(K·W) for its window of W steps.
+//
 // A Sampler is safe for concurrent use: Probs, Sample and SampleAt read an
 // immutable probability table published atomically, and Update holds a lock
 // for the whole step. The zero value is not usable: its methods return an

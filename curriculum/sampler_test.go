@@ -134,7 +134,10 @@ func TestGRPOIdentity(t *testing.T) {
 			for i := 0; i < k; i++ {
 				rewards[i] = 1
 			}
-			adv := BinaryAdvantages(k, n)
+			adv, err := BinaryAdvantages(k, n)
+			if err != nil {
+				t.Fatal(err)
+			}
 			var mean, ss float64
 			for _, r := range rewards {
 				mean += r / float64(n)
@@ -477,17 +480,40 @@ func FuzzSamplerRestore(f *testing.F) {
 	})
 }
 
+// FuzzSamplerUpdate: any method, step, values and Prob either update the
+// sampler to a state with finite probabilities that restores from its own
+// snapshot, or fail with a sentinel and change nothing.
 func FuzzSamplerUpdate(f *testing.F) {
-	f.Add(uint8(0), 1, 0.5, -0.2, 0.1)
-	f.Fuzz(func(t *testing.T, method uint8, step int, a, b, prob float64) {
-		s, err := NewSampler([]string{"a", "b"}, SamplerConfig{Method: Method(method % 7)})
+	f.Add(uint8(0), 1, 0.5, -0.2, 0.1, 0, "")
+	f.Add(uint8(5), 3, 1e308, 1e308, 5e-324, 1, "b")
+	f.Add(uint8(6), -9, 1.0, 0.0, 0.0, 0, "a")
+	f.Fuzz(func(t *testing.T, method uint8, step int, a, b, prob float64, arm int, name string) {
+		s, err := NewSampler([]string{"a", "b"}, SamplerConfig{Method: Method(method % 7), Window: 4})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_ = s.Update(step, []Feedback{{Name: "a", Values: []float64{a, b}, Prob: prob}})
+		_ = s.Update(0, []Feedback{{Arm: 1, Values: []float64{0.25}}})
+		before, _ := s.Snapshot()
+		err = s.Update(step, []Feedback{{Arm: arm, Name: name, Values: []float64{a, b}, Prob: prob}})
+		after, serr := s.Snapshot()
+		if serr != nil {
+			t.Fatalf("Snapshot: %v", serr)
+		}
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrUnknownArm) && !errors.Is(err, ErrStepApplied) {
+				t.Fatalf("error %v wraps no sentinel", err)
+			}
+			if string(before) != string(after) {
+				t.Fatal("failed Update changed the sampler")
+			}
+		}
 		p := s.Probs()
-		if math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.Abs(p[0]+p[1]-1) > 1e-9 {
+		if !(p[0] >= 0 && p[1] >= 0) || math.Abs(p[0]+p[1]-1) > 1e-9 {
 			t.Fatalf("probabilities %v", p)
+		}
+		r, _ := NewSampler([]string{"a", "b"}, SamplerConfig{Method: Method(method % 7), Window: 4})
+		if err := r.Restore(after); err != nil {
+			t.Fatalf("own snapshot refused: %v", err)
 		}
 	})
 }

@@ -182,3 +182,36 @@ func FuzzPoolRestore(f *testing.F) {
 		}
 	})
 }
+
+func TestPoolConcurrent(t *testing.T) {
+	p, _ := curriculum.NewPool([][]string{{"a", "b", "c"}, {"d"}}, curriculum.PoolConfig{Mode: curriculum.Shuffled, Seed: 9})
+	done := make(chan map[string]int)
+	for g := 0; g < 4; g++ {
+		go func() {
+			seen := map[string]int{}
+			for i := 0; i < 300; i++ {
+				id, _, err := p.Draw(0, nil)
+				if err != nil {
+					t.Error(err)
+				}
+				seen[id]++
+				if i%50 == 0 {
+					if _, err := p.Snapshot(); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+			done <- seen
+		}()
+	}
+	total := map[string]int{}
+	for g := 0; g < 4; g++ {
+		for id, n := range <-done {
+			total[id] += n
+		}
+	}
+	// 1,200 draws are 400 whole epochs: each prompt exactly 400 times.
+	if !cmp.Equal(total, map[string]int{"a": 400, "b": 400, "c": 400}) {
+		t.Fatalf("concurrent draws %v", total)
+	}
+}

@@ -31,21 +31,36 @@ type SkillItConfig struct {
 	// Window W is how many of the latest evaluation-loss vectors are summed
 	// (3).
 	Window int
-	// Prior is the initial mixture (uniform when nil).
+	// Prior is the prior weight of each skill (all 1 when nil), the
+	// reference's mw_prior. The reference also uses it as the "initial
+	// loss": before any Observe the mixture is prior ⊙ exp(η·A·prior), which
+	// is prior ⊙ exp(η·A·1) for the default prior.
 	Prior []float64
-	// Normalize divides each skill's losses by its first observed loss, so
-	// skills on different loss scales weigh alike.
+	// Normalize divides each skill's summed losses by its first observed
+	// loss (the reference's normalize_loss), so skills on different loss
+	// scales weigh alike.
 	Normalize bool
+	// SecondLossAsFirst reproduces the reference's choice of reference
+	// losses: its loss_0 is overwritten by the second evaluation (the
+	// branch `elif counter == ckpt_steps` in trainer/mw_trainer.py), so
+	// from the second Observe on, Normalize and EtaByLoss divide by the
+	// second losses, not the first. Off by default: the first losses are the
+	// reference point, as the paper describes. It only matters with
+	// Normalize or EtaByLoss.
+	SecondLossAsFirst bool
 }
 
-// SkillIt is the online data-mixing rule (MWTrainer in the reference) of "Skill-it! A Data-Driven Skills
-// Framework for Understanding and Training Language Models":
+// SkillIt is the online data-mixing rule (MWTrainer in the reference) of
+// "Skill-it! A Data-Driven Skills Framework for Understanding and Training
+// Language Models":
 //
-//	p ∝ prior ⊙ exp(η · A · Σ_{τ = t−W+1}^{t} L_τ)
+//	p₀ ∝ prior ⊙ exp(η · A · prior)                  before any evaluation
+//	p_t ∝ prior ⊙ exp(η_t · A · Σ_{τ=t−W+1}^{t} L_τ)  after evaluation t
 //
-// over the last W evaluation-loss vectors L_τ (one loss per skill). It is
-// computed in log space with log-sum-exp; the reference exponentiates
-// directly without shifting by the maximum and can overflow.
+// over the last W evaluation-loss vectors L_τ (one loss per skill; divided
+// elementwise by the first losses with Normalize). It is computed in log
+// space with log-sum-exp; the reference exponentiates directly without
+// shifting by the maximum and can overflow. Observe is O(K²).
 //
 // SkillIt is not safe for concurrent use. The zero value has no skills:
 // Observe returns an error wrapping ErrInvalid and Probs returns nil; create
@@ -53,9 +68,11 @@ type SkillItConfig struct {
 type SkillIt struct {
 	cfg    SkillItConfig
 	k      int
-	a      []float64 // row-major K×K
+	a      []float64 // row-major K×K, as used by the next update
+	a0     []float64 // the graph as built, before any dynamic-λ halving
 	logPri []float64
-	hist   [][]float64 // ring of the last W loss vectors
+	hist   [][]float64 // ring of the last W loss vectors, as observed
+	init   []float64   // the reference's initial "loss": the prior as given, or ones
 	next   int
 	rounds int
 	first  []float64
@@ -117,7 +134,9 @@ func NewSkillIt(k int, cfg SkillItConfig) (*SkillIt, error) {
 			}
 		}
 	}
+	s.init = make([]float64, k)
 	for i := range s.logPri {
+		s.init[i] = 1
 		if cfg.Prior == nil {
 			continue
 		}
@@ -128,8 +147,13 @@ func NewSkillIt(k int, cfg SkillItConfig) (*SkillIt, error) {
 			return nil, fmt.Errorf("%w: prior[%d] = %v (must be finite and > 0)", ErrInvalid, i, cfg.Prior[i])
 		}
 		s.logPri[i] = math.Log(cfg.Prior[i])
+		s.init[i] = cfg.Prior[i]
 	}
+	s.a0 = append([]float64(nil), s.a...)
 	s.recompute()
+	if _, ok := num.AllFinite(s.logit); !ok {
+		return nil, fmt.Errorf("%w: the starting exponent η·A·prior overflows (Eta = %v)", ErrInvalid, cfg.Eta)
+	}
 	return s, nil
 }
 
@@ -143,7 +167,7 @@ func (s *SkillIt) Observe(losses []float64) error {
 		return fmt.Errorf("%w: %d losses for %d skills", ErrInvalid, len(losses), s.k)
 	}
 	for i, l := range losses {
-		if !num.IsFinite(l) || (s.cfg.Normalize && s.first == nil && l <= 0) {
+		if !num.IsFinite(l) || (s.cfg.Normalize && s.takesFirst() && l <= 0) {
 			return fmt.Errorf("%w: losses[%d] = %v", ErrInvalid, i, l)
 		}
 	}
@@ -154,17 +178,12 @@ func (s *SkillIt) Observe(losses []float64) error {
 	}
 	oldFirst, oldLast, oldNext, oldRounds := s.first, s.last, s.next, s.rounds
 	var oldSlot []float64
-	if (s.cfg.Normalize || s.cfg.EtaByLoss) && s.first == nil {
+	if (s.cfg.Normalize || s.cfg.EtaByLoss) && s.takesFirst() {
 		s.first = append([]float64(nil), losses...)
 	}
 	s.last = append([]float64(nil), losses...)
 	v := append([]float64(nil), losses...)
-	if s.cfg.Normalize {
-		for i := range v {
-			v[i] /= s.first[i]
-		}
-	}
-	oldLen := len(s.hist)
+	oldHist := s.hist
 	switch {
 	case s.cfg.Window == 0:
 	case len(s.hist) < s.cfg.Window: // the ring grows as losses arrive
@@ -174,13 +193,15 @@ func (s *SkillIt) Observe(losses []float64) error {
 		s.hist[s.next] = v
 		s.next = (s.next + 1) % s.cfg.Window
 	}
-	s.rounds++
+	if s.rounds < math.MaxInt-1 { // a counter never wraps
+		s.rounds++
+	}
 	s.recompute()
 	if _, ok := num.AllFinite(s.logit); !ok {
 		// η·A·ΣL overflowed: undo, so a failed Observe changes nothing.
 		s.first, s.last, s.next, s.rounds = oldFirst, oldLast, oldNext, oldRounds
-		if len(s.hist) > oldLen {
-			s.hist = s.hist[:oldLen]
+		if len(s.hist) > len(oldHist) {
+			s.hist = oldHist
 		} else if s.cfg.Window > 0 {
 			s.hist[s.next] = oldSlot
 		}
@@ -188,23 +209,42 @@ func (s *SkillIt) Observe(losses []float64) error {
 		return fmt.Errorf("%w: the exponent η·A·ΣL overflows with these losses", ErrInvalid)
 	}
 	if s.cfg.DynamicLambda {
-		for i := 0; i < s.k; i++ {
-			for j := 0; j < s.k; j++ {
-				if i != j && s.a[i*s.k+j] > 0 {
-					s.a[i*s.k+j] /= 2
-				}
+		s.halve()
+	}
+	return nil
+}
+
+// halve is dynamic λ: the positive off-diagonal entries of the graph halve.
+func (s *SkillIt) halve() {
+	for i := 0; i < s.k; i++ {
+		for j := 0; j < s.k; j++ {
+			if i != j && s.a[i*s.k+j] > 0 {
+				s.a[i*s.k+j] /= 2
 			}
 		}
 	}
-	return nil
+}
+
+// takesFirst reports whether the next Observe sets the reference losses:
+// the first one, or the second with SecondLossAsFirst.
+func (s *SkillIt) takesFirst() bool {
+	return s.first == nil || (s.cfg.SecondLossAsFirst && s.rounds == 1)
 }
 
 func (s *SkillIt) recompute() {
 	k := s.k
 	clear(s.sum)
+	if s.rounds == 0 {
+		copy(s.sum, s.init)
+	}
 	for _, v := range s.hist {
 		for i, x := range v {
 			s.sum[i] += x
+		}
+	}
+	if s.cfg.Normalize && s.rounds > 0 {
+		for i := range s.sum {
+			s.sum[i] /= s.first[i]
 		}
 	}
 	eta := s.cfg.Eta

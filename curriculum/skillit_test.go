@@ -1,8 +1,10 @@
 package curriculum
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
+	"os"
 	"testing"
 )
 
@@ -134,5 +136,65 @@ func TestSkillItReferenceOptions(t *testing.T) {
 	want = math.Exp(0.4) / (math.Exp(0.4) + 1)
 	if p := e.Probs(); math.Abs(p[0]-want) > 1e-14 {
 		t.Fatalf("η by loss: %v, want %v", p[0], want)
+	}
+}
+
+type skillItRef struct {
+	Name          string      `json:"name"`
+	K             int         `json:"k"`
+	Edges         [][2]int    `json:"edges"`
+	Prior         []float64   `json:"prior"`
+	Eta           float64     `json:"eta"`
+	Window        int         `json:"window"`
+	Normalize     bool        `json:"normalize"`
+	EtaSchedule   bool        `json:"eta_schedule"`
+	DynamicLambda bool        `json:"dynamic_lambda"`
+	Losses        [][]float64 `json:"losses"`
+	Reference     [][]float64 `json:"reference"`
+	FirstLoss     [][]float64 `json:"first_loss"`
+}
+
+// TestSkillItReference replays testdata/skillit_reference.py, which follows
+// the reference trainer's update step by step: the starting mixture
+// prior ⊙ exp(η·A·prior) (issue 18: [0.452, 0.274, 0.274] for the issue's
+// graph, where the package used to start uniform), and the mixture after
+// each evaluation, by default with the first losses as reference point and
+// with SecondLossAsFirst as the reference has it.
+func TestSkillItReference(t *testing.T) {
+	data, err := os.ReadFile("testdata/skillit_reference.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []skillItRef
+	if err := json.Unmarshal(data, &cases); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		for _, compat := range []bool{false, true} {
+			want := c.FirstLoss
+			if compat {
+				want = c.Reference
+			}
+			s, err := NewSkillIt(c.K, SkillItConfig{Edges: c.Edges, Prior: c.Prior, Eta: c.Eta, Window: c.Window,
+				Normalize: c.Normalize, EtaByLoss: c.EtaSchedule, DynamicLambda: c.DynamicLambda, SecondLossAsFirst: compat})
+			if err != nil {
+				t.Fatal(err)
+			}
+			check := func(round int) {
+				got := s.Probs()
+				for i := range got {
+					if math.Abs(got[i]-want[round][i]) > 1e-13 {
+						t.Fatalf("%s (SecondLossAsFirst %v) round %d: %v, reference %v", c.Name, compat, round, got, want[round])
+					}
+				}
+			}
+			check(0)
+			for r, l := range c.Losses {
+				if err := s.Observe(l); err != nil {
+					t.Fatal(err)
+				}
+				check(r + 1)
+			}
+		}
 	}
 }

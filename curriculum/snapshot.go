@@ -79,7 +79,7 @@ func (s *Sampler) checkState(st *samplerState) error {
 	}
 	const top = math.MaxFloat64
 	for _, e := range []error{
-		vec("counts", st.Counts, m == DUMP || m == UCB1 || m == DUCB, 0, top),
+		vec("counts", st.Counts, m == DUMP || m == UCB1 || m == DUCB, 0, maxCount),
 		vec("q", st.Q, m == SEC || m == Exp3, 0, top),
 		vec("means", st.Means, m == UCB1 || m == DUCB, 0, top),
 		vec("alpha", st.Alpha, m == Thompson, 1, MaxPosterior),
@@ -130,7 +130,7 @@ func (s *Sampler) checkState(st *samplerState) error {
 				return fmt.Errorf("step record %d malformed", j)
 			}
 			for i := range rec.Means {
-				if !(rec.Means[i] >= 0 && rec.Means[i] <= top) || !(rec.Counts[i] >= 0 && rec.Counts[i] <= top) {
+				if !(rec.Means[i] >= 0 && rec.Means[i] <= top) || !(rec.Counts[i] >= 0 && rec.Counts[i] <= maxCount) {
 					return fmt.Errorf("step record %d arm %d: mean %v, count %v", j, i, rec.Means[i], rec.Counts[i])
 				}
 			}

@@ -23,6 +23,7 @@ const MaxPosterior = 1e15
 // of any magnitude, up to ±math.MaxFloat64, keep the state finite and the
 // probabilities well defined; scores saturate at ±math.MaxFloat64.
 //
+// A per-arm count of values (DUMP, UCB1, D-UCB) may not exceed 2^53.
 // Exp3 refuses a Prob below the smallest probability it can publish,
 // (1−ε)·γ/K + ε/K, since no arm was drawn with less; this bounds each
 // log-weight increment by 1.
@@ -70,11 +71,18 @@ func (s *Sampler) Update(step int, feedback []Feedback) error {
 				return fmt.Errorf("%w: feedback[%d] (arm %q) Prob = %v (must be in (0, 1])", ErrInvalid, f, s.arms[i], fb.Prob)
 			}
 			if s.cfg.Method == Exp3 {
-				if lo := s.exp3Floor(); fb.Prob < lo {
+				if lo := s.exp3Floor(); fb.Prob < lo*(1-1e-9) { // slack for the published value's rounding
 					return fmt.Errorf("%w: feedback[%d] (arm %q) Prob = %v (Exp3 never publishes less than %v)", ErrInvalid, f, s.arms[i], fb.Prob, lo)
 				}
 			}
 			drawn[i] = fb.Prob
+		}
+	}
+	for i := range counts {
+		if m := s.cfg.Method; (m == DUMP || m == UCB1 || m == DUCB) && counts[i] > 0 {
+			if c := s.st.Counts[i]; c > maxCount-counts[i] {
+				return fmt.Errorf("%w: arm %q: %v + %v values would exceed the count limit 2^53", ErrInvalid, s.arms[i], c, counts[i])
+			}
 		}
 	}
 	if s.cfg.Method == Thompson {
@@ -138,7 +146,7 @@ func (s *Sampler) Update(step int, feedback []Feedback) error {
 	case Thompson:
 		l := s.cfg.Decay
 		for i := range means {
-			if l != 1 {
+			if l != 1 && (counts[i] > 0 || !s.cfg.DecayObservedOnly) {
 				st.Alpha[i] = 1 + l*(st.Alpha[i]-1)
 				st.Beta[i] = 1 + l*(st.Beta[i]-1)
 			}
@@ -150,6 +158,10 @@ func (s *Sampler) Update(step int, feedback []Feedback) error {
 	s.publish()
 	return nil
 }
+
+// maxCount bounds every per-arm count of values (2^53, where float64 still
+// counts one by one).
+const maxCount = 1 << 53
 
 // resolve returns the arm index of feedback[f].
 func (s *Sampler) resolve(f int, fb Feedback) (int, error) {

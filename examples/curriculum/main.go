@@ -108,7 +108,11 @@ func run(s *curriculum.Sampler, cfg *curriculum.SamplerConfig) ([][]float64, flo
 				}
 				values[src] = append(values[src], v)
 			} else {
-				values[src] = append(values[src], curriculum.BinaryAdvantages(wins, rollouts)...)
+				adv, err := curriculum.BinaryAdvantages(wins, rollouts)
+				if err != nil {
+					log.Fatal(err)
+				}
+				values[src] = append(values[src], adv...)
 			}
 		}
 		if s == nil {

@@ -158,7 +158,11 @@ func simulate(alloc allocator, cfg estimate.TrackerConfig, src sourcePicker) (re
 					wins++
 				}
 			}
-			advantages[pr.source] = append(advantages[pr.source], curriculum.BinaryAdvantages(wins, n)...)
+			adv, err := curriculum.BinaryAdvantages(wins, n)
+			if err != nil {
+				return result{}, err
+			}
+			advantages[pr.source] = append(advantages[pr.source], adv...)
 			res.rollouts += n
 			groups++
 			if wins > 0 && wins < n {
