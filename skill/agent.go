@@ -161,8 +161,8 @@ type BufferEntry struct {
 	Failed      int              `json:"failed"`
 	Total       int              `json:"total"`
 	Patterns    []FailurePattern `json:"patterns,omitempty"`
-	ScoreBefore float64          `json:"score_before,omitempty"` // rejected steps only
-	ScoreAfter  float64          `json:"score_after,omitempty"`
+	ScoreBefore float64          `json:"score_before"` // rejected steps only (0 otherwise)
+	ScoreAfter  float64          `json:"score_after"`
 	Rejected    []Edit           `json:"rejected,omitempty"`
 }
 

@@ -29,23 +29,29 @@ func (k RecordKind) String() string {
 // dropped and applied, the diff and size of the change, the step's limits,
 // the scores and the decision, with the run's counters after it.
 type Record struct {
-	Kind        RecordKind       `json:"kind"`
-	Epoch       int              `json:"epoch,omitempty"`
-	Step        int              `json:"step,omitempty"`
-	Failed      int              `json:"failed,omitempty"` // failed rollouts of the step
-	Total       int              `json:"total,omitempty"`  // rollouts of the step
-	Calls       []Call           `json:"calls,omitempty"`
-	Dropped     []Dropped        `json:"dropped,omitempty"`
-	Applied     []Edit           `json:"applied,omitempty"`
-	Limits      *Limits          `json:"limits,omitempty"`
-	Size        *Size            `json:"size,omitempty"`
-	Diff        string           `json:"diff,omitempty"`
-	Before      string           `json:"before,omitempty"` // document hash before
-	After       string           `json:"after,omitempty"`  // candidate's hash
-	ScoreBefore float64          `json:"score_before,omitempty"`
-	ScoreAfter  float64          `json:"score_after,omitempty"`
-	Best        float64          `json:"best,omitempty"`
-	PValue      float64          `json:"p_value,omitempty"`
+	Kind    RecordKind `json:"kind"`
+	Epoch   int        `json:"epoch,omitempty"`
+	Step    int        `json:"step,omitempty"`
+	Failed  int        `json:"failed,omitempty"` // failed rollouts of the step
+	Total   int        `json:"total,omitempty"`  // rollouts of the step
+	Calls   []Call     `json:"calls,omitempty"`
+	Dropped []Dropped  `json:"dropped,omitempty"`
+	Applied []Edit     `json:"applied,omitempty"`
+	Limits  *Limits    `json:"limits,omitempty"`
+	Size    *Size      `json:"size,omitempty"`
+	Diff    string     `json:"diff,omitempty"`
+	Before  string     `json:"before,omitempty"` // document hash before
+	After   string     `json:"after,omitempty"`  // candidate's hash
+	// ScoreBefore is the gate's score of the document before (for a step,
+	// the current document's; for the final check, the best's). ScoreAfter
+	// is the candidate's score when Scored (else 0: a step with no edits,
+	// over budget, failed or stopped was not scored). Zero scores are
+	// written: a baseline of 0 is a score.
+	ScoreBefore float64          `json:"score_before"`
+	ScoreAfter  float64          `json:"score_after"`
+	Scored      bool             `json:"scored"`
+	Best        float64          `json:"best"`
+	PValue      float64          `json:"p_value"` // the gate test's p-value (0 without a test)
 	Decision    Decision         `json:"decision"`
 	Reason      string           `json:"reason,omitempty"`
 	Pairs       map[Category]int `json:"pairs,omitempty"`    // epoch-end comparison counts
@@ -54,7 +60,25 @@ type Record struct {
 
 	EvalUnits     int     `json:"eval_units"`
 	ProposerCalls int     `json:"proposer_calls"`
-	Cost          float64 `json:"cost,omitempty"`
+	Cost          float64 `json:"cost"`
+}
+
+// String summarises the record on one line: kind, epoch.step, decision and, when
+// the candidate was scored, the scores; otherwise the reason ("no_edits: no
+// applicable edit was proposed").
+func (r Record) String() string {
+	s := fmt.Sprintf("%s %d.%d: %s", r.Kind, r.Epoch, r.Step, r.Decision)
+	if r.Scored {
+		if r.Kind == KindBaseline {
+			s += fmt.Sprintf(" %.4g", r.ScoreAfter)
+		} else {
+			s += fmt.Sprintf(" %.4g → %.4g", r.ScoreBefore, r.ScoreAfter)
+		}
+	}
+	if r.Reason != "" {
+		s += " (" + r.Reason + ")"
+	}
+	return s
 }
 
 // Call is one optimizer call of a step, as answered.

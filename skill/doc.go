@@ -81,13 +81,25 @@
 //
 //   - Apply is strict and atomic: every target is resolved against the input
 //     and must match exactly once; missing targets (with the nearest line as
-//     a hint), ambiguous ones (with every matching line), overlapping,
-//     protected, empty and no-op edits are *EditError values joined into one
-//     error, and nothing is applied. The order of edits never changes the
-//     result (several insertions at one point are ordered by their text).
+//     a hint, or the line that differs only by Unicode normalisation),
+//     ambiguous ones (with every matching line), overlapping, protected,
+//     empty and no-op edits, and contents holding a protected-region marker
+//     (the reference strips markers), are *EditError values joined into one
+//     error, and nothing is applied. Edits land where the reference puts
+//     them — insert_after after the line holding the target, append before
+//     the first protected region — but without its blank lines around
+//     inserted text, and the order of edits changes nothing except among
+//     insertions at one point, which keep the proposal order. A CRLF
+//     document stays CRLF (the reference writes LF into it, and never finds
+//     a multi-line LF target in it).
 //     The reference takes the first occurrence, skips missing targets
 //     silently and falls back to appending for insert_after: ApplyLenient
-//     and OptimizerConfig.Lenient reproduce that.
+//     and OptimizerConfig.Lenient reproduce it exactly, checked against
+//     testdata/lenient_reference.json (made by testdata/gen_lenient.py, a
+//     re-implementation of the reference's _apply_edit_with_report).
+//   - The gate's means are sums of sorted values with compensation, so a
+//     permutation of the current scores is a tie on every metric (the
+//     reference's plain sums can turn it into a 1-ulp "improvement").
 //   - A refused proposal is asked again with its errors (the reference never
 //     retries; Retries: -1 turns it off).
 //   - Limits can bound lines, characters and document length, not only the

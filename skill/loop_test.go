@@ -803,3 +803,47 @@ func TestSelectionPrefersEditsProposedByMoreCalls(t *testing.T) {
 		}
 	}
 }
+
+// Issue 15: the audit trail keeps zero scores (a baseline of 0 is written,
+// not dropped by omitempty) and a step without edits says so instead of
+// showing 0 → 0.
+func TestAuditKeepsZeroScoresAndNoEditSteps(t *testing.T) {
+	doc, _ := skill.NewDocument("# Skill\n")
+	zero := skill.EvaluatorFunc(func(_ context.Context, _ skill.Document, _ skill.Split, ids []string) ([]skill.Result, error) {
+		out := make([]skill.Result, len(ids))
+		for i, id := range ids {
+			out[i] = skill.Result{ID: id, Failure: "x: y"}
+		}
+		return out, nil
+	})
+	none := skill.ProposerFunc(func(context.Context, skill.Request) (skill.Proposal, error) { return skill.Proposal{}, nil })
+	o, err := skill.NewOptimizer(doc, []string{"t"}, []string{"v"}, skill.OptimizerConfig{Epochs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.Run(context.Background(), zero, none); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := o.WriteAudit(&buf); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if !strings.Contains(lines[0], `"score_after":0,"scored":true`) {
+		t.Fatalf("baseline record drops its zero score: %s", lines[0])
+	}
+	recs, err := skill.ReadAudit(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := recs[1]
+	if step.Decision != skill.DecisionNoEdits || step.Scored {
+		t.Fatalf("step record %+v", step)
+	}
+	if s := step.String(); !strings.Contains(s, "no_edits") || strings.Contains(s, "→") {
+		t.Fatalf("no-edits step prints %q", s)
+	}
+	if s := recs[0].String(); s != "baseline 0.0: baseline 0" {
+		t.Fatalf("baseline prints %q", s)
+	}
+}

@@ -200,7 +200,7 @@ func (o *Optimizer) advance() Task {
 				continue
 			}
 			st.Step++
-			st.Scratch = &scratch{Rec: Record{Kind: KindStep, Epoch: st.Epoch, Step: st.Step, Before: st.Current.Hash()}}
+			st.Scratch = &scratch{Rec: Record{Kind: KindStep, Epoch: st.Epoch, Step: st.Step, Before: st.Current.Hash(), ScoreBefore: o.cfg.Gate.of(st.CurScore)}}
 			st.Phase = phRollout
 		case phRollout:
 			if t, ok := o.evalTask(PurposeRollout, st.Current, SplitTrain, o.batchIDs()); ok {

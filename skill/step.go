@@ -190,7 +190,7 @@ func (o *Optimizer) describe(rec *Record, before, after Document) Size {
 func (o *Optimizer) judge(cand Document, s valScore, rec *Record) (Decision, string) {
 	st := &o.st
 	g := o.cfg.Gate
-	rec.ScoreBefore, rec.ScoreAfter = g.of(st.CurScore), g.of(s)
+	rec.ScoreBefore, rec.ScoreAfter, rec.Scored = g.of(st.CurScore), g.of(s), true
 	v := g.decide(s, st.CurScore, cand, o.rng)
 	rec.PValue = v.p
 	if !v.accept {

@@ -139,7 +139,7 @@ func (o *Optimizer) onEval(p Purpose, rs []Result, err error) {
 		s := o.scored(st.Current, rs)
 		st.CurScore, st.BestScore = s, s
 		st.Baseline = o.cfg.Gate.of(s)
-		o.record(Record{Kind: KindBaseline, After: st.Current.Hash(), ScoreAfter: st.Baseline, Decision: DecisionBaseline})
+		o.record(Record{Kind: KindBaseline, After: st.Current.Hash(), ScoreAfter: st.Baseline, Scored: true, Decision: DecisionBaseline})
 		st.Phase = phStartEpoch
 	case PurposeRollout:
 		if err != nil {
