@@ -42,6 +42,9 @@ type EvaluatorFunc func(ctx context.Context, doc Document, split Split, ids []st
 
 // Evaluate implements Evaluator.
 func (f EvaluatorFunc) Evaluate(ctx context.Context, doc Document, split Split, ids []string) ([]Result, error) {
+	if f == nil {
+		return nil, fmt.Errorf("%w: nil EvaluatorFunc", ErrInvalid)
+	}
 	return f(ctx, doc, split, ids)
 }
 
@@ -77,7 +80,12 @@ type Proposer interface {
 type ProposerFunc func(ctx context.Context, req Request) (Proposal, error)
 
 // Propose implements Proposer.
-func (f ProposerFunc) Propose(ctx context.Context, req Request) (Proposal, error) { return f(ctx, req) }
+func (f ProposerFunc) Propose(ctx context.Context, req Request) (Proposal, error) {
+	if f == nil {
+		return Proposal{}, fmt.Errorf("%w: nil ProposerFunc", ErrInvalid)
+	}
+	return f(ctx, req)
+}
 
 // Category sorts an item of the epoch-end comparison by its outcome under
 // the previous epoch's document and the current one.
@@ -144,6 +152,9 @@ type EpochHookFunc func(ctx context.Context, req EpochRequest) (EpochUpdate, err
 
 // EpochEnd implements EpochHook.
 func (f EpochHookFunc) EpochEnd(ctx context.Context, req EpochRequest) (EpochUpdate, error) {
+	if f == nil {
+		return EpochUpdate{}, fmt.Errorf("%w: nil EpochHookFunc", ErrInvalid)
+	}
 	return f(ctx, req)
 }
 

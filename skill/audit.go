@@ -135,6 +135,9 @@ func (o *Optimizer) WriteAudit(w io.Writer) error {
 
 // ReadAudit reads an audit trail written by WriteAudit.
 func ReadAudit(r io.Reader) ([]Record, error) {
+	if r == nil {
+		return nil, fmt.Errorf("%w: nil io.Reader", ErrInvalid)
+	}
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	var out []Record
@@ -196,7 +199,7 @@ func NewReplay(records []Record) *Replay {
 
 // Propose implements Proposer.
 func (rp *Replay) Propose(_ context.Context, req Request) (Proposal, error) {
-	if len(rp.calls) == 0 {
+	if rp == nil || len(rp.calls) == 0 {
 		return Proposal{}, fmt.Errorf("%w: no recorded call left for step %d call %d", ErrReplay, req.Step, req.Call)
 	}
 	c := rp.calls[0]
@@ -220,11 +223,11 @@ func (rp *Replay) Propose(_ context.Context, req Request) (Proposal, error) {
 // hasEpochHook tells Run whether the recorded run performed epoch-end
 // updates: a run recorded with a plain Proposer under SlowAuto has none, and
 // its replay must skip them too.
-func (rp *Replay) hasEpochHook() bool { return rp.hooked }
+func (rp *Replay) hasEpochHook() bool { return rp != nil && rp.hooked }
 
 // EpochEnd implements EpochHook.
 func (rp *Replay) EpochEnd(_ context.Context, req EpochRequest) (EpochUpdate, error) {
-	if len(rp.epochs) == 0 || rp.epochs[0].epoch != req.Epoch {
+	if rp == nil || len(rp.epochs) == 0 || rp.epochs[0].epoch != req.Epoch {
 		return EpochUpdate{}, fmt.Errorf("%w: no recorded epoch-end update for epoch %d", ErrReplay, req.Epoch)
 	}
 	e := rp.epochs[0]

@@ -95,6 +95,14 @@ type OptimizerConfig struct {
 	Tokenize func(string) int `json:"-"`
 }
 
+// Limits on configuration values that would otherwise allow unbounded
+// work: NewOptimizer refuses larger values with ErrInvalid.
+const (
+	MaxEpochs    = 1 << 20 // OptimizerConfig.Epochs
+	MaxRetries   = 1000    // OptimizerConfig.Retries
+	MaxResamples = 1 << 20 // Gate.Resamples
+)
+
 // withDefaults fills zero fields with the reference's values.
 func (c OptimizerConfig) withDefaults(trainItems int) OptimizerConfig {
 	if c.Epochs == 0 {
@@ -121,20 +129,24 @@ func (c OptimizerConfig) withDefaults(trainItems int) OptimizerConfig {
 	if c.Selector == nil {
 		c.Selector = FirstK{}
 	}
-	if c.Budget.Steps == 0 && trainItems > 0 && c.BatchSize > 0 && c.Epochs > 0 {
-		c.Budget.Steps = c.Epochs * c.stepsPerEpoch(trainItems)
+	if spe := c.stepsPerEpoch(trainItems); c.Budget.Steps == 0 && spe > 0 && c.Epochs > 0 && c.Epochs <= math.MaxInt/spe {
+		c.Budget.Steps = c.Epochs * spe
 	}
 	return c
 }
 
+// stepsPerEpoch is ⌈trainItems / BatchSize⌉, without overflow.
 func (c OptimizerConfig) stepsPerEpoch(trainItems int) int {
-	return (trainItems + c.BatchSize - 1) / c.BatchSize
+	if trainItems <= 0 || c.BatchSize <= 0 {
+		return 0
+	}
+	return (trainItems-1)/c.BatchSize + 1
 }
 
 func (c OptimizerConfig) validate() error {
 	switch {
-	case c.Epochs < 0:
-		return fmt.Errorf("%w: OptimizerConfig.Epochs = %d", ErrInvalid, c.Epochs)
+	case c.Epochs < 0 || c.Epochs > MaxEpochs:
+		return fmt.Errorf("%w: OptimizerConfig.Epochs = %d (must be in [0, %d])", ErrInvalid, c.Epochs, MaxEpochs)
 	case c.BatchSize < 0:
 		return fmt.Errorf("%w: OptimizerConfig.BatchSize = %d", ErrInvalid, c.BatchSize)
 	case c.PerCall < 0:
@@ -153,6 +165,8 @@ func (c OptimizerConfig) validate() error {
 		return fmt.Errorf("%w: OptimizerConfig.MaxProposerCalls = %d (negative budget)", ErrInvalid, c.MaxProposerCalls)
 	case !(c.MaxCost >= 0) || math.IsInf(c.MaxCost, 0):
 		return fmt.Errorf("%w: OptimizerConfig.MaxCost = %v (must be finite and ≥ 0)", ErrInvalid, c.MaxCost)
+	case c.Retries > MaxRetries:
+		return fmt.Errorf("%w: OptimizerConfig.Retries = %d (at most %d)", ErrInvalid, c.Retries, MaxRetries)
 	case c.MaxWall < 0:
 		return fmt.Errorf("%w: OptimizerConfig.MaxWall = %v (negative budget)", ErrInvalid, c.MaxWall)
 	}

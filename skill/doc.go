@@ -121,6 +121,21 @@
 // answers a run's proposer calls from its audit trail, reproducing it bit
 // for bit with a deterministic evaluator.
 //
+// # Bad input
+//
+// Nothing in this package panics on bad input. Errors wrap ErrInvalid (or
+// ErrSnapshot, ErrProtocol, ErrOverBudget, ErrReplay and the edit
+// sentinels, all in errors.go) and name the field and value; a refused
+// call leaves the Optimizer's Snapshot bytes unchanged. NaN and ±Inf are
+// refused at the boundary (configuration, Tell); finite values of any size
+// are accepted: score means are overflow-safe and costs saturate at
+// math.MaxFloat64, so every float the package returns is finite and a run
+// can always be snapshotted. Ids and every string an answer carries must be
+// valid UTF-8 (JSON snapshots could not return them unchanged).
+// Configuration values that would allow unbounded work are capped
+// (MaxEpochs, MaxRetries, MaxResamples). Restore validates every field's
+// domain, not only its shape.
+//
 // # Concurrency
 //
 // An Optimizer is single-owner: do not call its methods concurrently. The

@@ -128,6 +128,9 @@ func (d Document) MarshalText() ([]byte, error) { return []byte(d.text), nil }
 // UnmarshalText implements encoding.TextUnmarshaler, validating the text as
 // NewDocument does; empty text gives the zero Document.
 func (d *Document) UnmarshalText(b []byte) error {
+	if d == nil {
+		return fmt.Errorf("%w: UnmarshalText into a nil *Document", ErrInvalid)
+	}
 	if len(b) == 0 {
 		*d = Document{}
 		return nil

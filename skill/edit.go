@@ -470,6 +470,9 @@ type LenientResult struct {
 // writes LF into a CRLF document). The result must still be a valid
 // Document, else the error wraps ErrInvalid and doc is returned.
 func ApplyLenient(doc Document, edits []Edit) (Document, LenientResult, error) {
+	if doc.text == "" {
+		return doc, LenientResult{}, fmt.Errorf("%w: zero Document (use NewDocument)", ErrInvalid)
+	}
 	res := LenientResult{Status: make([]string, len(edits))}
 	text := doc.text
 	for i, e := range edits {

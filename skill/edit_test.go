@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -419,13 +421,93 @@ func FuzzApply(f *testing.F) {
 		if _, err := NewDocument(got.Text()); err != nil {
 			t.Fatalf("result is not a valid document: %v", err)
 		}
-		// Protected regions survive strict edits unchanged.
+		// Protected regions survive strict edits unchanged, and no edit
+		// creates one.
 		for _, p := range doc.Protected() {
 			if !strings.Contains(got.Text(), doc.Text()[p.Start:p.End]) {
 				t.Fatal("protected region changed")
 			}
 		}
-		_, _, _ = ApplyLenient(doc, edits)
+		if len(got.Protected()) != len(doc.Protected()) {
+			t.Fatalf("%d protected regions, had %d", len(got.Protected()), len(doc.Protected()))
+		}
+		// A CRLF document stays CRLF.
+		if n := strings.Count(text, "\n"); n > 0 && strings.Count(text, "\r\n") == n && strings.Count(got.Text(), "\r\n") != strings.Count(got.Text(), "\n") {
+			t.Fatalf("CRLF document became mixed: %q", got.Text())
+		}
+	})
+}
+
+// FuzzApplyLenient checks the reference's lenient application on arbitrary
+// documents and edits: no panic, one status per edit, every edit counted
+// once, and the input returned on error.
+func FuzzApplyLenient(f *testing.F) {
+	f.Add(skillDoc, "insert_after", "## Rules", " x ", "append", "<!-- SLOW_UPDATE_END -->")
+	f.Add("a\r\nb\r\n", "replace", "a", "\x1c", "delete", "b\r\n")
+	f.Fuzz(func(t *testing.T, text, op1, t1, c1, op2, t2 string) {
+		doc, err := NewDocument(text)
+		if err != nil {
+			return
+		}
+		edits := []Edit{{Op: Op(op1), Target: t1, Content: c1}, {Op: Op(op2), Target: t2, Content: c1}}
+		got, res, err := ApplyLenient(doc, edits)
+		if len(res.Status) != 2 || len(res.Applied)+len(res.Skipped)+len(res.Appended) != 2 {
+			t.Fatalf("result %+v", res)
+		}
+		if err != nil && got.Text() != doc.Text() {
+			t.Fatal("document changed on error")
+		}
+	})
+}
+
+// FuzzNewDocument checks that any accepted text yields sections and
+// protected spans inside it, in order.
+func FuzzNewDocument(f *testing.F) {
+	f.Add(skillDoc)
+	f.Add("# a\r\n```\n# not\n```\n## b")
+	f.Fuzz(func(t *testing.T, text string) {
+		doc, err := NewDocument(text)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v does not wrap ErrInvalid", err)
+			}
+			return
+		}
+		prev := 0
+		for _, p := range doc.Protected() {
+			if p.Start < prev || p.End <= p.Start || p.End > len(text) {
+				t.Fatalf("span %v", p)
+			}
+			prev = p.End
+		}
+		for _, s := range doc.Sections() {
+			if s.Span.Start < 0 || s.Span.End < s.Span.Start || s.Span.End > len(text) || s.Level < 1 || s.Level > 6 {
+				t.Fatalf("section %+v", s)
+			}
+		}
+		if got := nfd(text); !utf8.ValidString(got) {
+			t.Fatal("nfd made invalid UTF-8")
+		}
+	})
+}
+
+// FuzzSchedule checks that a valid schedule stays within [Min, Max] at any
+// step, and an invalid one returns its Min without panicking.
+func FuzzSchedule(f *testing.F) {
+	f.Add(0, 4, 2, 8, 3)
+	f.Add(1, math.MaxInt, 0, math.MaxInt, math.MaxInt)
+	f.Fuzz(func(t *testing.T, kind, mx, mn, steps, step int) {
+		s := Schedule{Kind: ScheduleKind(kind), Max: mx, Min: mn, Steps: steps}
+		v := s.At(step)
+		if s.Validate() != nil {
+			return
+		}
+		if mx == 0 && mn == 0 {
+			mx, mn = 4, 2
+		}
+		if v < mn || v > mx {
+			t.Fatalf("%+v.At(%d) = %d", s, step, v)
+		}
 	})
 }
 

@@ -64,8 +64,8 @@ func (g Gate) validate() error {
 		return fmt.Errorf("%w: Gate.Test = %d", ErrInvalid, g.Test)
 	case !(g.Level >= 0 && g.Level < 1):
 		return fmt.Errorf("%w: Gate.Level = %v (must be in (0, 1))", ErrInvalid, g.Level)
-	case g.Resamples < 0:
-		return fmt.Errorf("%w: Gate.Resamples = %d", ErrInvalid, g.Resamples)
+	case g.Resamples < 0 || g.Resamples > MaxResamples:
+		return fmt.Errorf("%w: Gate.Resamples = %d (must be in [0, %d])", ErrInvalid, g.Resamples, MaxResamples)
 	case g.MaxLength < 0:
 		return fmt.Errorf("%w: Gate.MaxLength = %d", ErrInvalid, g.MaxLength)
 	}
@@ -220,9 +220,18 @@ func bootstrapTest(cand, cur []float64, b int, rng *rand.Rand) float64 {
 	if n == 0 {
 		return 1
 	}
+	// Differences and resampled sums are scaled by 1/(2n) when the scores
+	// are large enough to overflow (only the sign of a sum matters).
+	scale := 1.0
+	for i := range cand {
+		if math.Abs(cand[i]) > math.MaxFloat64/float64(4*n) || math.Abs(cur[i]) > math.MaxFloat64/float64(4*n) {
+			scale = 0.5 / float64(n)
+			break
+		}
+	}
 	d := make([]float64, n)
 	for i := range d {
-		d[i] = cand[i] - cur[i]
+		d[i] = cand[i]*scale - cur[i]*scale
 	}
 	notBetter := 0
 	for range b {

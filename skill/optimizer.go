@@ -2,8 +2,10 @@ package skill
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
+	"unicode/utf8"
 )
 
 // Optimizer runs SkillOpt on one skill document. Drive it with Run, or
@@ -64,7 +66,10 @@ func checkIDs(split string, ids []string) error {
 		return fmt.Errorf("%w: no %s items", ErrInvalid, split)
 	}
 	seen := make(map[string]bool, len(ids))
-	for _, id := range ids {
+	for i, id := range ids {
+		if !utf8.ValidString(id) {
+			return fmt.Errorf("%w: %s[%d] = %q is not valid UTF-8 (ids must survive a JSON snapshot)", ErrInvalid, split, i, id)
+		}
 		if seen[id] {
 			return fmt.Errorf("%w: duplicate %s id %q", ErrInvalid, split, id)
 		}
@@ -135,7 +140,11 @@ func (o *Optimizer) elapsed() time.Duration {
 	if !o.clocked {
 		return o.st.Elapsed
 	}
-	return o.st.Elapsed + o.latest.Sub(o.started)
+	d := o.latest.Sub(o.started)
+	if d > math.MaxInt64-o.st.Elapsed {
+		return math.MaxInt64
+	}
+	return o.st.Elapsed + d
 }
 
 // observe records the caller's clock reading; time never runs backwards.
@@ -263,7 +272,10 @@ func (o *Optimizer) advance() Task {
 func (o *Optimizer) batchIDs() []string {
 	b := o.cfg.BatchSize
 	lo := o.st.StepInEpoch * b
-	hi := min(lo+b, len(o.train))
+	hi := len(o.train)
+	if b < hi-lo {
+		hi = lo + b
+	}
 	ids := make([]string, 0, hi-lo)
 	for _, k := range o.st.Order[lo:hi] {
 		ids = append(ids, o.train[k])

@@ -22,8 +22,13 @@ func (o *Optimizer) planCalls(rs []Result) {
 	s.Rec.Failed, s.Rec.Total = len(fail), len(rs)
 	for k, group := range [][]int{fail, succ} {
 		o.rng.Shuffle(len(group), func(i, j int) { group[i], group[j] = group[j], group[i] })
-		for lo := 0; lo < len(group); lo += o.cfg.PerCall {
-			s.Batches = append(s.Batches, minibatch{Successes: k == 1, Items: group[lo:min(lo+o.cfg.PerCall, len(group))]})
+		for lo := 0; lo < len(group); {
+			hi := len(group)
+			if o.cfg.PerCall < hi-lo {
+				hi = lo + o.cfg.PerCall
+			}
+			s.Batches = append(s.Batches, minibatch{Successes: k == 1, Items: group[lo:hi]})
+			lo = hi
 		}
 	}
 	if len(s.Batches) == 0 {
