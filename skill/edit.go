@@ -1,5 +1,7 @@
 package skill
 
+//go:generate sh -c "python3 testdata/gen_lenient.py > testdata/lenient_reference.json"
+
 import (
 	"errors"
 	"fmt"

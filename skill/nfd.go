@@ -1,6 +1,6 @@
 package skill
 
-//go:generate sh -c "python3 testdata/gen_nfd.py > nfd_table.go"
+//go:generate sh -c "python3 testdata/gen_nfd.py > nfd_table.go && python3 testdata/gen_nfd.py --cases > testdata/nfd_cases.json"
 
 import (
 	"slices"
