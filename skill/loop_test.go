@@ -847,3 +847,68 @@ func TestAuditKeepsZeroScoresAndNoEditSteps(t *testing.T) {
 		t.Fatalf("baseline prints %q", s)
 	}
 }
+
+// driveCfg runs cfg with ask/tell on a fixed clock, snapshotting the
+// optimizer every k tasks and continuing in a fresh one restored from the
+// snapshot (k = 0: never), and returns the records, the summary and every
+// snapshot taken at a task boundary in order.
+func driveCfg(t *testing.T, cfg skill.OptimizerConfig, k int) ([]skill.Record, skill.Summary, [][]byte) {
+	t.Helper()
+	o, b, p := newRun(t, cfg)
+	ctx := context.Background()
+	var snaps [][]byte
+	for n := 1; ; n++ {
+		snap, err := o.Snapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		snaps = append(snaps, snap)
+		if k > 0 && n%k == 0 {
+			o2, _, _ := newRun(t, cfg)
+			if err := o2.Restore(snap); err != nil {
+				t.Fatal(err)
+			}
+			o = o2
+		}
+		task := o.NextAt(time.Unix(0, 0))
+		if task.Kind == skill.TaskDone {
+			return records(o), o.Summary(), snaps
+		}
+		if err := o.Tell(answer(ctx, task, b, p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Property (issue 14): for every configuration, snapshotting, restoring
+// into a fresh Optimizer and continuing gives bit-identical snapshots at
+// every later task boundary, the same audit trail and the same summary.
+func TestSnapshotContinuationProperty(t *testing.T) {
+	cfgs := map[string]skill.OptimizerConfig{
+		"gated slow update, sign test": {Epochs: 3, SlowUpdate: skill.SlowGated, Gate: skill.Gate{Test: skill.TestSign, Level: 0.4}},
+		"lenient, soft metric":         {Epochs: 2, Lenient: true, Gate: skill.Gate{Metric: skill.MetricSoft}},
+		"failure only, buffer kept":    {Epochs: 2, FailureOnly: true, BufferReset: skill.ResetNever, BufferCapacity: 3, Selector: skill.Greedy{}},
+		"mixed metric, length budget":  {Epochs: 2, Gate: skill.Gate{Metric: skill.MetricMixed, MaxLength: 2000}, Budget: skill.Budget{Lines: &skill.Schedule{Max: 6, Min: 2, Steps: 6}}},
+		"eval budget":                  {MaxEvalUnits: 500, Seed: 9},
+	}
+	for name, cfg := range cfgs {
+		want, wantOut, wantSnaps := driveCfg(t, cfg, 0)
+		for _, k := range []int{1, 5} {
+			got, gotOut, gotSnaps := driveCfg(t, cfg, k)
+			if d := cmp.Diff(want, got); d != "" {
+				t.Fatalf("%s, k = %d: records differ\n%s", name, k, d)
+			}
+			if d := cmp.Diff(wantOut, gotOut, cmp.Comparer(func(a, b skill.Document) bool { return a.Hash() == b.Hash() })); d != "" {
+				t.Fatalf("%s, k = %d: summary differs\n%s", name, k, d)
+			}
+			if len(gotSnaps) != len(wantSnaps) {
+				t.Fatalf("%s, k = %d: %d task boundaries, want %d", name, k, len(gotSnaps), len(wantSnaps))
+			}
+			for i := range wantSnaps {
+				if !bytes.Equal(wantSnaps[i], gotSnaps[i]) {
+					t.Fatalf("%s, k = %d: snapshot %d differs", name, k, i)
+				}
+			}
+		}
+	}
+}
