@@ -132,6 +132,9 @@ func (st *state) check(o *Optimizer) error {
 	if st.Phase != phDone && g.of(st.BestScore) < g.of(st.CurScore) { // only the final check can leave the current above the best
 		return bad("best score %v below the current %v", g.of(st.BestScore), g.of(st.CurScore))
 	}
+	if st.NoHook && o.cfg.SlowUpdate != SlowAuto {
+		return bad("no_hook under SlowUpdate %v", o.cfg.SlowUpdate)
+	}
 	if st.BestStep < 0 || st.BestStep > st.Step {
 		return bad("best_step %d outside [0, step %d]", st.BestStep, st.Step)
 	}

@@ -77,8 +77,10 @@ type change struct {
 // Apply applies edits to doc strictly and atomically. Every target is
 // resolved against the input document first and must match exactly once;
 // missing (with the nearest line, or the line that differs only by Unicode
-// normalisation, as a hint), ambiguous, overlapping, protected, empty and
-// no-op edits, and contents holding a protected-region marker, are reported
+// normalisation, as a hint), ambiguous, overlapping, protected (changing
+// protected text, inserting inside it or anchoring on it, which the
+// reference skips too), empty and no-op edits, and contents holding a
+// protected-region marker, are reported
 // together (errors.Join of *EditError, each naming its edit) and the
 // document is returned unchanged.
 //
@@ -215,6 +217,10 @@ func resolve(text string, edits []Edit) ([]change, []error) {
 			}
 			if found[i].count > 1 {
 				fail(&EditError{Index: i, Err: ErrAnchorAmbiguous, Lines: matchLines(text, e.Target)})
+				continue
+			}
+			if overlapsProtected(prot, at, at+len(e.Target)) { // as the reference, protected text is no anchor either
+				fail(&EditError{Index: i, Err: ErrProtected})
 				continue
 			}
 			switch e.Op {
@@ -382,6 +388,17 @@ func joinAfter(text, content string) string {
 }
 
 func lineOf(text string, off int) int { return strings.Count(text[:off], "\n") + 1 }
+
+// overlapsProtected reports whether [start, end) shares a byte with a
+// protected region.
+func overlapsProtected(prot []Span, start, end int) bool {
+	for _, p := range prot {
+		if start < p.End && end > p.Start {
+			return true
+		}
+	}
+	return false
+}
 
 func touchesProtected(prot []Span, start, end int) bool {
 	for _, p := range prot {

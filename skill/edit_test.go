@@ -117,6 +117,8 @@ func TestApplyFailures(t *testing.T) {
 		{"one marker in content", []Edit{{Op: OpInsertAfter, Target: "2. Answer.", Content: "x"}, {Op: OpReplace, Target: "Answer.", Content: "A <!-- SLOW_UPDATE_END -->"}}, ErrProtected,
 			func(e *EditError) bool { return e.Index == 1 }},
 		{"protected", []Edit{{Op: OpReplace, Target: "Guidance from the last epoch.", Content: "x"}}, ErrProtected, nil},
+		{"protected anchor", []Edit{{Op: OpInsertAfter, Target: "<!-- SLOW_UPDATE_END -->", Content: "x"}}, ErrProtected, nil},
+		{"protected anchor before", []Edit{{Op: OpInsertBefore, Target: "<!-- SLOW_UPDATE_START -->", Content: "x"}}, ErrProtected, nil},
 		{"empty target", []Edit{{Op: OpReplace, Content: "x"}}, ErrEmptyEdit, nil},
 		{"empty content", []Edit{{Op: OpInsertAfter, Target: "Answer.", Content: "  "}}, ErrEmptyEdit, nil},
 		{"no-op", []Edit{{Op: OpReplace, Target: "Answer.", Content: "Answer."}}, ErrNoOp, nil},
