@@ -529,7 +529,6 @@ func BenchmarkApply100Edits(b *testing.B) {
 	for i := 0; sb.Len() < 100_000; i++ {
 		fmt.Fprintf(&sb, "- rule %d: keep answers grounded in the provided context.\n", i)
 	}
-	doc := skillMust(b, sb.String())
 	edits := make([]Edit, 100)
 	for i := range edits {
 		target := fmt.Sprintf("- rule %d:", i*17)
@@ -539,13 +538,21 @@ func BenchmarkApply100Edits(b *testing.B) {
 			edits[i] = Edit{Op: OpInsertBefore, Target: target, Content: "- a new rule."}
 		}
 	}
-	b.ReportAllocs()
-	for b.Loop() {
-		out, err := Apply(doc, edits)
-		if err != nil {
-			b.Fatal(err)
-		}
-		skillSink = out
+	for _, c := range []struct{ name, text string }{
+		{"LF", sb.String()},
+		{"CRLF", strings.ReplaceAll(sb.String(), "\n", "\r\n")}, // matched on its LF form, written back as CRLF
+	} {
+		doc := skillMust(b, c.text)
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				out, err := Apply(doc, edits)
+				if err != nil {
+					b.Fatal(err)
+				}
+				skillSink = out
+			}
+		})
 	}
 }
 
