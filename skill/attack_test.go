@@ -170,6 +170,7 @@ func TestAttackConstructorsAndFunctions(t *testing.T) {
 		return err
 	})
 	runAttacks(t, attacks)
+	t.Logf("%d bad inputs to functions, constructors and value methods", len(attacks))
 
 	// Total functions: extreme input gives a result in the documented range.
 	for _, step := range []int{math.MinInt, -1, 0, 1, math.MaxInt} {
@@ -223,6 +224,7 @@ func stateUnchanged(t *testing.T, o *skill.Optimizer) func(string) {
 // Optimizer, at every kind of task: each is refused with ErrInvalid or
 // ErrProtocol (wrong-kind replies) and leaves the Snapshot bytes unchanged.
 func TestAttackOptimizerMethods(t *testing.T) {
+	attacked = 0
 	o, b, p := newRun(t, skill.OptimizerConfig{Epochs: 2, BatchSize: 40})
 	ctx := context.Background()
 	kinds := map[skill.TaskKind]int{}
@@ -242,6 +244,7 @@ func TestAttackOptimizerMethods(t *testing.T) {
 	if kinds[skill.TaskEvaluate] == 0 || kinds[skill.TaskPropose] == 0 || kinds[skill.TaskEpoch] == 0 {
 		t.Fatalf("tasks seen: %v", kinds)
 	}
+	t.Logf("%d bad inputs to the methods of a running Optimizer, each checked against its Snapshot", attacked)
 	// After the end.
 	done := stateUnchanged(t, o)
 	if err := o.Tell(skill.Reply{}); !errors.Is(err, skill.ErrProtocol) {
@@ -249,6 +252,8 @@ func TestAttackOptimizerMethods(t *testing.T) {
 	}
 	done("Tell after the end")
 }
+
+var attacked int
 
 func attackTask(t *testing.T, o *skill.Optimizer, task skill.Task, b *skillsim.Bench) {
 	t.Helper()
@@ -332,6 +337,7 @@ func attackTask(t *testing.T, o *skill.Optimizer, task skill.Task, b *skillsim.B
 		attack{"Run nil ProposerFunc", skill.ErrInvalid, func() error { _, err := o.Run(ctx, b, skill.ProposerFunc(nil)); return err }},
 		attack{"WriteAudit nil", skill.ErrInvalid, func() error { return o.WriteAudit(nil) }},
 	)
+	attacked += len(replies)
 	for _, a := range replies {
 		err := a.call()
 		if !errors.Is(err, a.want) {

@@ -158,7 +158,7 @@ func (o *Optimizer) buildCandidate() {
 		var res LenientResult
 		cand, res, err = ApplyLenient(cur, sel)
 		for _, i := range res.Skipped {
-			s.Rec.Dropped = append(s.Rec.Dropped, Dropped{Call: -1, Index: i, Edit: sel[i], Reason: "skipped by lenient application"})
+			s.Rec.Dropped = append(s.Rec.Dropped, Dropped{Call: -1, Index: i, Edit: sel[i], Reason: "skipped by lenient application: " + res.Status[i]})
 		}
 	} else {
 		cand, err = Apply(cur, sel)
