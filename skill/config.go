@@ -36,13 +36,16 @@ const (
 // BufferReset(n).
 func (r BufferReset) String() string { return intEnum("BufferReset", r, "each_epoch", "never") }
 
-// Config configures an Optimizer. Its zero value is the reference's
-// defaults: 4 epochs, batches of 40 training items per step, 8 rollouts
-// per optimizer call, seed 42, the edit schedule cosine from 4 to 2 over all
-// steps, first-K selection, the hard-score gate with ties rejected, a
-// per-epoch buffer, a force-accepted slow update on 20 sampled items from
-// epoch 2 with meta memory, and no hard budgets. Budgets and the options
-// marked as budgetkit's are off when zero.
+// OptimizerConfig configures NewOptimizer. Its zero value is the
+// reference's defaults: 4 epochs, batches of 40 training items per step, 8
+// rollouts per optimizer call, seed 42, the edit schedule cosine from 4 to 2
+// over all steps, first-K selection, the hard-score gate with ties
+// rejected, a per-epoch buffer, a force-accepted slow update on 20 sampled
+// items from epoch 2 with meta memory (SlowAuto: skipped when Run is given
+// a Proposer that is not an EpochHook), and no hard budgets. Budgets and
+// the options marked as budgetkit's are off when zero. There is no clock
+// here: MaxWall is measured with the times given to Optimizer.NextAt (Run
+// and Next read the wall clock).
 type OptimizerConfig struct {
 	Epochs    int    `json:"epochs,omitempty"`     // default 4
 	BatchSize int    `json:"batch_size,omitempty"` // training items per step; default 40

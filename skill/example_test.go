@@ -334,3 +334,19 @@ func ExampleWithEpochHook() {
 	// - 0 items regressed last epoch: re-read the rules.
 	// <!-- SLOW_UPDATE_END -->
 }
+
+// A Budget gives each step's limits from schedules over the global step:
+// here the reference's edit schedule plus a line budget that shrinks.
+func ExampleBudget_At() {
+	b := skill.Budget{Steps: 6, Lines: &skill.Schedule{Kind: skill.ScheduleLinear, Max: 12, Min: 4, Steps: 6}}
+	for step := range 6 {
+		fmt.Printf("%+v\n", b.At(step))
+	}
+	// Output:
+	// {Edits:4 Lines:11 Chars:-1 Length:-1}
+	// {Edits:4 Lines:9 Chars:-1 Length:-1}
+	// {Edits:3 Lines:8 Chars:-1 Length:-1}
+	// {Edits:2 Lines:7 Chars:-1 Length:-1}
+	// {Edits:2 Lines:5 Chars:-1 Length:-1}
+	// {Edits:2 Lines:4 Chars:-1 Length:-1}
+}
