@@ -23,7 +23,7 @@ type Result struct {
 	Soft    float64 `json:"soft"`              // partial credit (F1, …), any finite value
 	Trace   string  `json:"trace,omitempty"`   // the trajectory, for the optimizer model
 	Failure string  `json:"failure,omitempty"` // why it failed, "pattern: detail"; failures are grouped by pattern
-	Cost    float64 `json:"cost,omitempty"`    // what running the item cost: finite, ≥ 0 (counted against OptimizerConfig.MaxCost)
+	Cost    float64 `json:"cost"`              // what running the item cost: finite, ≥ 0 (counted against OptimizerConfig.MaxCost)
 }
 
 // Failed reports whether r counts as a failure (the reference's hard < 1e-9).
@@ -137,7 +137,7 @@ func (r EpochRequest) Counts() map[Category]int {
 type EpochUpdate struct {
 	Guidance string  `json:"guidance,omitempty"`
 	Memory   string  `json:"memory,omitempty"`
-	Cost     float64 `json:"cost,omitempty"`
+	Cost     float64 `json:"cost"`
 }
 
 // EpochHook is implemented by a Proposer that also performs the

@@ -87,7 +87,7 @@ type Call struct {
 	Attempt   int      `json:"attempt,omitempty"` // 0, then 1 for the first retry …
 	Successes bool     `json:"successes,omitempty"`
 	Proposal  Proposal `json:"proposal"`
-	Cost      float64  `json:"cost,omitempty"`
+	Cost      float64  `json:"cost"`
 	Err       string   `json:"err,omitempty"`     // the proposer's error
 	Refused   []string `json:"refused,omitempty"` // why the proposal did not apply
 }
