@@ -354,7 +354,11 @@ func attackTask(t *testing.T, o *skill.Optimizer, task skill.Task, b *skillsim.B
 // (finite, so accepted) never makes the run unsnapshottable: sums saturate
 // or are scaled, and every reported float stays finite.
 func TestHugeFiniteValuesKeepTheRunSnapshottable(t *testing.T) {
-	for _, g := range []skill.Gate{{Metric: skill.MetricSoft}, {Metric: skill.MetricMixed}, {Metric: skill.MetricSoft, Test: skill.TestBootstrap}, {Metric: skill.MetricSoft, Test: skill.TestSign}} {
+	gates := []skill.Gate{{Metric: skill.MetricSoft}, {Metric: skill.MetricMixed}, {Metric: skill.MetricSoft, Test: skill.TestBootstrap}, {Metric: skill.MetricSoft, Test: skill.TestSign}}
+	if testing.Short() {
+		gates = gates[2:]
+	}
+	for _, g := range gates {
 		o, b, p := newRun(t, skill.OptimizerConfig{Epochs: 2, Gate: g})
 		huge := skill.EvaluatorFunc(func(ctx context.Context, doc skill.Document, split skill.Split, ids []string) ([]skill.Result, error) {
 			rs, err := b.Evaluate(ctx, doc, split, ids)

@@ -891,9 +891,15 @@ func TestSnapshotContinuationProperty(t *testing.T) {
 		"mixed metric, length budget":  {Epochs: 2, Gate: skill.Gate{Metric: skill.MetricMixed, MaxLength: 2000}, Budget: skill.Budget{Lines: &skill.Schedule{Max: 6, Min: 2, Steps: 6}}},
 		"eval budget":                  {MaxEvalUnits: 500, Seed: 9},
 	}
+	ks := []int{1, 5}
+	if testing.Short() {
+		ks = []int{3}
+		delete(cfgs, "failure only, buffer kept")
+		delete(cfgs, "eval budget")
+	}
 	for name, cfg := range cfgs {
 		want, wantOut, wantSnaps := driveCfg(t, cfg, 0)
-		for _, k := range []int{1, 5} {
+		for _, k := range ks {
 			got, gotOut, gotSnaps := driveCfg(t, cfg, k)
 			if d := cmp.Diff(want, got); d != "" {
 				t.Fatalf("%s, k = %d: records differ\n%s", name, k, d)
