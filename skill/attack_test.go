@@ -495,3 +495,36 @@ func TestExtremeValidConfigurations(t *testing.T) {
 		}
 	}
 }
+
+// Issue 14 (aliasing): changing what a task hands out — its ids, the
+// rollouts, the retry — changes neither the run nor its snapshot.
+func TestTasksShareNothingMutable(t *testing.T) {
+	o, b, p := newRun(t, skill.OptimizerConfig{Epochs: 1})
+	ctx := context.Background()
+	for n := 0; n < 200; n++ {
+		task := o.NextAt(time.Time{})
+		if task.Kind == skill.TaskDone {
+			return
+		}
+		unchanged := stateUnchanged(t, o)
+		for i := range task.IDs {
+			task.IDs[i] = "changed"
+		}
+		for i := range task.Request.Rollouts {
+			task.Request.Rollouts[i].Hard = -7
+		}
+		if r := task.Request.Retry; r != nil {
+			for i := range r.Errors {
+				r.Errors[i] = "changed"
+			}
+			for i := range r.Previous.Edits {
+				r.Previous.Edits[i].Content = "changed"
+			}
+		}
+		unchanged("changing a task")
+		task = o.NextAt(time.Time{})
+		if err := o.Tell(answer(ctx, task, b, p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

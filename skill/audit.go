@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"slices"
 )
 
 // RecordKind says what a Record describes.
@@ -187,6 +188,7 @@ func NewReplay(records []Record) *Replay {
 	rp := &Replay{}
 	for _, r := range records {
 		for _, c := range r.Calls {
+			c.Proposal.Edits = slices.Clone(c.Proposal.Edits)
 			rp.calls = append(rp.calls, replayCall{step: r.Step, call: c.Call, attempt: c.Attempt, c: c})
 		}
 		rp.hooked = rp.hooked || r.Kind == KindSlow

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 	"unicode/utf8"
 )
@@ -173,11 +174,27 @@ func (o *Optimizer) NextAt(now time.Time) Task {
 		return Task{Kind: TaskDone, Stop: StopFailed}
 	}
 	o.observe(now)
-	if o.pending != nil {
-		return *o.pending
+	if o.pending == nil {
+		t := o.advance()
+		o.pending = &t
 	}
-	t := o.advance()
-	o.pending = &t
+	return o.pending.exposed()
+}
+
+// exposed returns a copy of t that shares nothing mutable with the
+// Optimizer except Request.Buffer (documented as read-only), so that a
+// caller changing a task's ids, rollouts, retry or pairs cannot change the
+// run or its snapshot.
+func (t Task) exposed() Task {
+	t.IDs = slices.Clone(t.IDs)
+	t.Request.Rollouts = slices.Clone(t.Request.Rollouts)
+	if r := t.Request.Retry; r != nil {
+		c := *r
+		c.Previous.Edits = slices.Clone(c.Previous.Edits)
+		c.Errors = slices.Clone(c.Errors)
+		t.Request.Retry = &c
+	}
+	t.EpochRequest.Pairs = slices.Clone(t.EpochRequest.Pairs)
 	return t
 }
 
