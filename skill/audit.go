@@ -151,10 +151,11 @@ func ReadAudit(r io.Reader) ([]Record, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: audit record %d: %v", ErrInvalid, len(out)+1, err)
 		}
-		switch rec.Kind {
-		case KindBaseline, KindStep, KindSlow, KindFinal:
-		default:
-			return nil, fmt.Errorf("%w: audit record %d: unknown kind %q", ErrInvalid, len(out)+1, rec.Kind)
+		switch {
+		case rec.Kind.String() != string(rec.Kind):
+			return nil, fmt.Errorf("%w: audit record %d: unknown kind %q", ErrInvalid, len(out)+1, string(rec.Kind))
+		case rec.Decision.String() != string(rec.Decision):
+			return nil, fmt.Errorf("%w: audit record %d: unknown decision %q", ErrInvalid, len(out)+1, string(rec.Decision))
 		}
 		out = append(out, rec)
 	}
