@@ -3,7 +3,6 @@ package skill
 import (
 	"context"
 	"fmt"
-	"strings"
 )
 
 // Split names a data split the Evaluator runs items of.
@@ -24,7 +23,7 @@ type Result struct {
 	Soft    float64 `json:"soft"`              // partial credit (F1, …), any finite value
 	Trace   string  `json:"trace,omitempty"`   // the trajectory, for the optimizer model
 	Failure string  `json:"failure,omitempty"` // why it failed, "pattern: detail"; failures are grouped by pattern
-	Cost    float64 `json:"cost,omitempty"`    // what running the item cost (counted against OptimizerConfig.MaxCost)
+	Cost    float64 `json:"cost"`              // what running the item cost: finite, ≥ 0 (counted against OptimizerConfig.MaxCost)
 }
 
 // Failed reports whether r counts as a failure (the reference's hard < 1e-9).
@@ -42,6 +41,9 @@ type EvaluatorFunc func(ctx context.Context, doc Document, split Split, ids []st
 
 // Evaluate implements Evaluator.
 func (f EvaluatorFunc) Evaluate(ctx context.Context, doc Document, split Split, ids []string) ([]Result, error) {
+	if f == nil {
+		return nil, fmt.Errorf("%w: nil EvaluatorFunc", ErrInvalid)
+	}
 	return f(ctx, doc, split, ids)
 }
 
@@ -77,7 +79,12 @@ type Proposer interface {
 type ProposerFunc func(ctx context.Context, req Request) (Proposal, error)
 
 // Propose implements Proposer.
-func (f ProposerFunc) Propose(ctx context.Context, req Request) (Proposal, error) { return f(ctx, req) }
+func (f ProposerFunc) Propose(ctx context.Context, req Request) (Proposal, error) {
+	if f == nil {
+		return Proposal{}, fmt.Errorf("%w: nil ProposerFunc", ErrInvalid)
+	}
+	return f(ctx, req)
+}
 
 // Category sorts an item of the epoch-end comparison by its outcome under
 // the previous epoch's document and the current one.
@@ -130,7 +137,7 @@ func (r EpochRequest) Counts() map[Category]int {
 type EpochUpdate struct {
 	Guidance string  `json:"guidance,omitempty"`
 	Memory   string  `json:"memory,omitempty"`
-	Cost     float64 `json:"cost,omitempty"`
+	Cost     float64 `json:"cost"`
 }
 
 // EpochHook is implemented by a Proposer that also performs the
@@ -144,83 +151,8 @@ type EpochHookFunc func(ctx context.Context, req EpochRequest) (EpochUpdate, err
 
 // EpochEnd implements EpochHook.
 func (f EpochHookFunc) EpochEnd(ctx context.Context, req EpochRequest) (EpochUpdate, error) {
+	if f == nil {
+		return EpochUpdate{}, fmt.Errorf("%w: nil EpochHookFunc", ErrInvalid)
+	}
 	return f(ctx, req)
-}
-
-// FailurePattern groups a step's failed rollouts by pattern.
-type FailurePattern struct {
-	Pattern string   `json:"pattern"`
-	Count   int      `json:"count"`
-	IDs     []string `json:"ids"`
-}
-
-// BufferEntry is what the rejected-edit buffer keeps of one step.
-type BufferEntry struct {
-	Step        int              `json:"step"`
-	Decision    Decision         `json:"decision"`
-	Failed      int              `json:"failed"`
-	Total       int              `json:"total"`
-	Patterns    []FailurePattern `json:"patterns,omitempty"`
-	ScoreBefore float64          `json:"score_before,omitempty"` // rejected steps only
-	ScoreAfter  float64          `json:"score_after,omitempty"`
-	Rejected    []Edit           `json:"rejected,omitempty"`
-}
-
-// Buffer is the rejected-edit buffer: one entry per step.
-type Buffer []BufferEntry
-
-// String renders the buffer as the reference puts it into every optimizer
-// prompt ("previous steps in this epoch"); empty for an empty buffer.
-func (b Buffer) String() string {
-	if len(b) == 0 {
-		return ""
-	}
-	var s strings.Builder
-	s.WriteString("Below is a summary of previous steps in this epoch. Use it to avoid repeating ineffective edits and to prioritise failure patterns that remain unsolved.\n")
-	for _, e := range b {
-		fmt.Fprintf(&s, "\n### Step %d — %s (%d/%d failed)", e.Step, strings.ToUpper(string(e.Decision)), e.Failed, e.Total)
-		for _, p := range e.Patterns {
-			fmt.Fprintf(&s, "\n  - %q (×%d, tasks: %s)", p.Pattern, p.Count, strings.Join(p.IDs, ", "))
-		}
-		if len(e.Rejected) > 0 {
-			fmt.Fprintf(&s, "\n  Rejected edits (score %.4g → %.4g):", e.ScoreBefore, e.ScoreAfter)
-			for i, ed := range e.Rejected {
-				if ed.Target != "" {
-					fmt.Fprintf(&s, "\n    %d. [%s] target=%q → %q", i+1, ed.Op, ed.Target, ed.Content)
-				} else {
-					fmt.Fprintf(&s, "\n    %d. [%s] %q", i+1, ed.Op, ed.Content)
-				}
-			}
-		}
-	}
-	return s.String()
-}
-
-// failurePatterns groups failed results by the text before the first ':'
-// of Failure ("unknown" when empty), in order of first appearance.
-func failurePatterns(rs []Result) []FailurePattern {
-	var out []FailurePattern
-	at := map[string]int{}
-	for _, r := range rs {
-		if !r.Failed() {
-			continue
-		}
-		p := r.Failure
-		if i := strings.IndexByte(p, ':'); i >= 0 {
-			p = p[:i]
-		}
-		p = strings.TrimSpace(p)
-		if p == "" {
-			p = "unknown"
-		}
-		k, ok := at[p]
-		if !ok {
-			k = len(out)
-			at[p] = k
-			out = append(out, FailurePattern{Pattern: p})
-		}
-		out[k].Count++
-		out[k].IDs = append(out[k].IDs, r.ID)
-	}
-	return out
 }

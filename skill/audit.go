@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"slices"
 )
 
 // RecordKind says what a Record describes.
@@ -29,23 +30,29 @@ func (k RecordKind) String() string {
 // dropped and applied, the diff and size of the change, the step's limits,
 // the scores and the decision, with the run's counters after it.
 type Record struct {
-	Kind        RecordKind       `json:"kind"`
-	Epoch       int              `json:"epoch,omitempty"`
-	Step        int              `json:"step,omitempty"`
-	Failed      int              `json:"failed,omitempty"` // failed rollouts of the step
-	Total       int              `json:"total,omitempty"`  // rollouts of the step
-	Calls       []Call           `json:"calls,omitempty"`
-	Dropped     []Dropped        `json:"dropped,omitempty"`
-	Applied     []Edit           `json:"applied,omitempty"`
-	Limits      *Limits          `json:"limits,omitempty"`
-	Size        *Size            `json:"size,omitempty"`
-	Diff        string           `json:"diff,omitempty"`
-	Before      string           `json:"before,omitempty"` // document hash before
-	After       string           `json:"after,omitempty"`  // candidate's hash
-	ScoreBefore float64          `json:"score_before,omitempty"`
-	ScoreAfter  float64          `json:"score_after,omitempty"`
-	Best        float64          `json:"best,omitempty"`
-	PValue      float64          `json:"p_value,omitempty"`
+	Kind    RecordKind `json:"kind"`
+	Epoch   int        `json:"epoch,omitempty"`
+	Step    int        `json:"step,omitempty"`
+	Failed  int        `json:"failed,omitempty"` // failed rollouts of the step
+	Total   int        `json:"total,omitempty"`  // rollouts of the step
+	Calls   []Call     `json:"calls,omitempty"`
+	Dropped []Dropped  `json:"dropped,omitempty"`
+	Applied []Edit     `json:"applied,omitempty"`
+	Limits  *Limits    `json:"limits,omitempty"`
+	Size    *Size      `json:"size,omitempty"`
+	Diff    string     `json:"diff,omitempty"`
+	Before  string     `json:"before,omitempty"` // document hash before
+	After   string     `json:"after,omitempty"`  // candidate's hash
+	// ScoreBefore is the gate's score of the document before (for a step,
+	// the current document's; for the final check, the best's). ScoreAfter
+	// is the candidate's score when Scored (else 0: a step with no edits,
+	// over budget, failed or stopped was not scored). Zero scores are
+	// written: a baseline of 0 is a score.
+	ScoreBefore float64          `json:"score_before"`
+	ScoreAfter  float64          `json:"score_after"`
+	Scored      bool             `json:"scored"`
+	Best        float64          `json:"best"`
+	PValue      float64          `json:"p_value"` // the gate test's p-value (0 without a test)
 	Decision    Decision         `json:"decision"`
 	Reason      string           `json:"reason,omitempty"`
 	Pairs       map[Category]int `json:"pairs,omitempty"`    // epoch-end comparison counts
@@ -54,7 +61,25 @@ type Record struct {
 
 	EvalUnits     int     `json:"eval_units"`
 	ProposerCalls int     `json:"proposer_calls"`
-	Cost          float64 `json:"cost,omitempty"`
+	Cost          float64 `json:"cost"`
+}
+
+// String summarises the record on one line: kind, epoch.step, decision and, when
+// the candidate was scored, the scores; otherwise the reason ("no_edits: no
+// applicable edit was proposed").
+func (r Record) String() string {
+	s := fmt.Sprintf("%s %d.%d: %s", r.Kind, r.Epoch, r.Step, r.Decision)
+	if r.Scored {
+		if r.Kind == KindBaseline {
+			s += fmt.Sprintf(" %.4g", r.ScoreAfter)
+		} else {
+			s += fmt.Sprintf(" %.4g → %.4g", r.ScoreBefore, r.ScoreAfter)
+		}
+	}
+	if r.Reason != "" {
+		s += " (" + r.Reason + ")"
+	}
+	return s
 }
 
 // Call is one optimizer call of a step, as answered.
@@ -63,7 +88,7 @@ type Call struct {
 	Attempt   int      `json:"attempt,omitempty"` // 0, then 1 for the first retry …
 	Successes bool     `json:"successes,omitempty"`
 	Proposal  Proposal `json:"proposal"`
-	Cost      float64  `json:"cost,omitempty"`
+	Cost      float64  `json:"cost"`
 	Err       string   `json:"err,omitempty"`     // the proposer's error
 	Refused   []string `json:"refused,omitempty"` // why the proposal did not apply
 }
@@ -111,6 +136,9 @@ func (o *Optimizer) WriteAudit(w io.Writer) error {
 
 // ReadAudit reads an audit trail written by WriteAudit.
 func ReadAudit(r io.Reader) ([]Record, error) {
+	if r == nil {
+		return nil, fmt.Errorf("%w: nil io.Reader", ErrInvalid)
+	}
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	var out []Record
@@ -123,10 +151,11 @@ func ReadAudit(r io.Reader) ([]Record, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: audit record %d: %v", ErrInvalid, len(out)+1, err)
 		}
-		switch rec.Kind {
-		case KindBaseline, KindStep, KindSlow, KindFinal:
-		default:
-			return nil, fmt.Errorf("%w: audit record %d: unknown kind %q", ErrInvalid, len(out)+1, rec.Kind)
+		switch {
+		case rec.Kind.String() != string(rec.Kind):
+			return nil, fmt.Errorf("%w: audit record %d: unknown kind %q", ErrInvalid, len(out)+1, string(rec.Kind))
+		case rec.Decision.String() != string(rec.Decision):
+			return nil, fmt.Errorf("%w: audit record %d: unknown decision %q", ErrInvalid, len(out)+1, string(rec.Decision))
 		}
 		out = append(out, rec)
 	}
@@ -160,6 +189,7 @@ func NewReplay(records []Record) *Replay {
 	rp := &Replay{}
 	for _, r := range records {
 		for _, c := range r.Calls {
+			c.Proposal.Edits = slices.Clone(c.Proposal.Edits)
 			rp.calls = append(rp.calls, replayCall{step: r.Step, call: c.Call, attempt: c.Attempt, c: c})
 		}
 		rp.hooked = rp.hooked || r.Kind == KindSlow
@@ -172,7 +202,7 @@ func NewReplay(records []Record) *Replay {
 
 // Propose implements Proposer.
 func (rp *Replay) Propose(_ context.Context, req Request) (Proposal, error) {
-	if len(rp.calls) == 0 {
+	if rp == nil || len(rp.calls) == 0 {
 		return Proposal{}, fmt.Errorf("%w: no recorded call left for step %d call %d", ErrReplay, req.Step, req.Call)
 	}
 	c := rp.calls[0]
@@ -196,11 +226,11 @@ func (rp *Replay) Propose(_ context.Context, req Request) (Proposal, error) {
 // hasEpochHook tells Run whether the recorded run performed epoch-end
 // updates: a run recorded with a plain Proposer under SlowAuto has none, and
 // its replay must skip them too.
-func (rp *Replay) hasEpochHook() bool { return rp.hooked }
+func (rp *Replay) hasEpochHook() bool { return rp != nil && rp.hooked }
 
 // EpochEnd implements EpochHook.
 func (rp *Replay) EpochEnd(_ context.Context, req EpochRequest) (EpochUpdate, error) {
-	if len(rp.epochs) == 0 || rp.epochs[0].epoch != req.Epoch {
+	if rp == nil || len(rp.epochs) == 0 || rp.epochs[0].epoch != req.Epoch {
 		return EpochUpdate{}, fmt.Errorf("%w: no recorded epoch-end update for epoch %d", ErrReplay, req.Epoch)
 	}
 	e := rp.epochs[0]

@@ -60,7 +60,12 @@ func (b Budget) Validate() error {
 
 // Within checks that applying edits to before, giving after, respects lim;
 // the error wraps ErrOverBudget and names the limit.
+//
+// A negative edits count is refused with an error wrapping ErrInvalid.
 func Within(before, after Document, edits int, lim Limits) error {
+	if edits < 0 {
+		return fmt.Errorf("%w: Within: edits = %d (must be ≥ 0)", ErrInvalid, edits)
+	}
 	return within(Measure(before, after, nil), after, edits, lim)
 }
 

@@ -2,7 +2,9 @@ package skill
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"strings"
 
 	"github.com/budgetkit/budgetkit/internal/snapshot"
 )
@@ -100,12 +102,66 @@ func (st *state) check(o *Optimizer) error {
 	if (st.Phase == phRollout || st.Phase == phPropose || st.Phase == phValidate) && st.StepInEpoch >= o.stepsPerEpoch() {
 		return bad("step %d of an epoch of %d", st.StepInEpoch, o.stepsPerEpoch())
 	}
-	if st.EvalUnits < 0 || st.Calls < 0 || !(st.Cost >= 0) || st.Elapsed < 0 {
-		return bad("negative counter")
+	if st.EvalUnits < 0 || st.Calls < 0 || !(st.Cost >= 0) || math.IsInf(st.Cost, 0) || st.Elapsed < 0 {
+		return bad("counter out of domain: eval_units %d, proposer_calls %d, cost %v, elapsed %v", st.EvalUnits, st.Calls, st.Cost, st.Elapsed)
 	}
-	for _, s := range append([]valScore{st.CurScore, st.BestScore}, mapValues(st.Cache)...) {
-		if len(s.Items) != 0 && len(s.Items) != len(o.val) {
-			return bad("score over %d items, want %d", len(s.Items), len(o.val))
+	c := o.cfg
+	if (c.MaxEvalUnits > 0 && st.EvalUnits > c.MaxEvalUnits) || (c.MaxProposerCalls > 0 && st.Calls > c.MaxProposerCalls) {
+		return bad("counters beyond the hard budgets")
+	}
+	if err := st.checkPosition(o); err != nil {
+		return err
+	}
+	for name, s := range map[string]valScore{"cur_score": st.CurScore, "best_score": st.BestScore} {
+		if err := o.checkScore(name, s); err != nil {
+			return err
+		}
+	}
+	for h, s := range st.Cache {
+		if len(h) != 64 || strings.Trim(h, "0123456789abcdef") != "" {
+			return bad("cache key %q is not a document hash", h)
+		}
+		if err := o.checkScore("cache", s); err != nil {
+			return err
+		}
+	}
+	g := o.cfg.Gate
+	if math.IsNaN(st.Baseline) || math.IsInf(st.Baseline, 0) || (g.Metric == MetricHard && !(st.Baseline >= 0 && st.Baseline <= 1)) {
+		return bad("baseline %v out of domain", st.Baseline)
+	}
+	if st.Phase != phDone && g.of(st.BestScore) < g.of(st.CurScore) { // only the final check can leave the current above the best
+		return bad("best score %v below the current %v", g.of(st.BestScore), g.of(st.CurScore))
+	}
+	if st.NoHook && o.cfg.SlowUpdate != SlowAuto {
+		return bad("no_hook under SlowUpdate %v", o.cfg.SlowUpdate)
+	}
+	if st.BestStep < 0 || st.BestStep > st.Step {
+		return bad("best_step %d outside [0, step %d]", st.BestStep, st.Step)
+	}
+	switch {
+	case (st.Phase == phDone) != (st.Stop != StopRunning):
+		return bad("stop %q in phase %d", st.Stop, st.Phase)
+	case st.Stop.String() != string(st.Stop) && st.Stop != StopRunning:
+		return bad("unknown stop %q", st.Stop)
+	case (st.Err != "") != (st.Stop == StopFailed):
+		return bad("error %q with stop %q", st.Err, st.Stop)
+	}
+	if c.BufferCapacity > 0 && len(st.Buffer) > c.BufferCapacity {
+		return bad("buffer of %d entries, capacity %d", len(st.Buffer), c.BufferCapacity)
+	}
+	for i, e := range st.Buffer {
+		if e.Decision.String() != string(e.Decision) || e.Failed < 0 || e.Total < e.Failed || e.Step < 1 || e.Step > st.Step {
+			return bad("buffer[%d] out of domain", i)
+		}
+		for _, p := range e.Patterns {
+			if p.Count < 0 {
+				return bad("buffer[%d]: negative pattern count", i)
+			}
+		}
+	}
+	for i, r := range st.Records {
+		if r.Kind.String() != string(r.Kind) || r.Decision.String() != string(r.Decision) || r.Step < 0 || r.Step > st.Step || r.Epoch < 0 || r.Epoch > st.Epoch {
+			return bad("records[%d] out of domain", i)
 		}
 	}
 	needScratch := st.Phase == phRollout || st.Phase == phPropose || st.Phase == phValidate
@@ -113,6 +169,15 @@ func (st *state) check(o *Optimizer) error {
 		return bad("step state does not match phase %d", st.Phase)
 	}
 	if sc := st.Scratch; sc != nil {
+		if err := checkStored("scratch rollouts", sc.Rollouts); err != nil {
+			return err
+		}
+		if sc.Call < 0 || sc.Rec.Failed < 0 || sc.Rec.Total < sc.Rec.Failed {
+			return bad("step in progress out of domain")
+		}
+		if r := sc.Retry; r != nil && (r.Attempt < 1 || r.Attempt > o.cfg.Retries) {
+			return bad("retry attempt %d of %d", r.Attempt, o.cfg.Retries)
+		}
 		switch st.Phase {
 		case phPropose:
 			if sc.Call < 0 || sc.Call >= len(sc.Batches) {
@@ -152,6 +217,17 @@ func (st *state) check(o *Optimizer) error {
 		if st.Phase >= phSlowHook && (len(sl.Prev) != len(sl.IDs) || len(sl.Curr) != len(sl.IDs)) {
 			return bad("epoch-end comparison results missing")
 		}
+		if len(sl.Prev) > len(sl.IDs) || len(sl.Curr) > len(sl.IDs) {
+			return bad("epoch-end comparison results beyond its items")
+		}
+		for i := range sl.Prev {
+			if sl.Prev[i].ID != sl.IDs[i] || (i < len(sl.Curr) && sl.Curr[i].ID != sl.IDs[i]) {
+				return bad("epoch-end comparison results for other items")
+			}
+		}
+		if err := checkStored("epoch-end results", append(append([]Result(nil), sl.Prev...), sl.Curr...)); err != nil {
+			return err
+		}
 		if st.Phase == phSlowValidate && sl.Candidate.text == "" {
 			return bad("missing slow-update candidate")
 		}
@@ -159,10 +235,59 @@ func (st *state) check(o *Optimizer) error {
 	return nil
 }
 
-func mapValues(m map[string]valScore) []valScore {
-	out := make([]valScore, 0, len(m))
-	for _, v := range m {
-		out = append(out, v)
+// checkScore checks a stored validation score's domain: means and items
+// finite, the hard mean in [0, 1], one item per validation id, items in
+// [0, 1] under MetricHard.
+func (o *Optimizer) checkScore(name string, s valScore) error {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%w: %s: "+format, append([]any{ErrInvalid, name}, a...)...)
 	}
-	return out
+	if len(s.Items) != 0 && len(s.Items) != len(o.val) {
+		return bad("score over %d items, want %d", len(s.Items), len(o.val))
+	}
+	if !(s.Hard >= 0 && s.Hard <= 1) {
+		return bad("hard score %v (must be in [0, 1])", s.Hard)
+	}
+	if math.IsNaN(s.Soft) || math.IsInf(s.Soft, 0) {
+		return bad("soft score %v", s.Soft)
+	}
+	for i, v := range s.Items {
+		if math.IsNaN(v) || math.IsInf(v, 0) || (o.cfg.Gate.Metric == MetricHard && !(v >= 0 && v <= 1)) {
+			return bad("items[%d] = %v out of domain", i, v)
+		}
+	}
+	return nil
+}
+
+// checkStored checks stored results as Tell checks fresh ones.
+func checkStored(name string, rs []Result) error {
+	for i, r := range rs {
+		if !(r.Hard >= 0 && r.Hard <= 1) || math.IsNaN(r.Soft) || math.IsInf(r.Soft, 0) || !(r.Cost >= 0) || math.IsInf(r.Cost, 0) {
+			return fmt.Errorf("%w: %s[%d] out of domain", ErrInvalid, name, i)
+		}
+	}
+	return nil
+}
+
+// checkPosition checks that the step counters agree with the epoch, the
+// position in it and the phase.
+func (st *state) checkPosition(o *Optimizer) error {
+	spe := o.stepsPerEpoch()
+	if st.Step > o.cfg.Epochs*spe {
+		return fmt.Errorf("%w: step %d beyond the run's %d steps", ErrInvalid, st.Step, o.cfg.Epochs*spe)
+	}
+	if st.Phase == phDone {
+		return nil
+	}
+	want := max(st.Epoch-1, 0)*spe + st.StepInEpoch
+	if st.Phase == phRollout || st.Phase == phPropose || st.Phase == phValidate {
+		want++
+	}
+	if st.Phase == phBaseline && (st.Epoch != 0 || st.StepInEpoch != 0) {
+		return fmt.Errorf("%w: baseline phase at epoch %d", ErrInvalid, st.Epoch)
+	}
+	if st.Step != want {
+		return fmt.Errorf("%w: step %d at epoch %d, position %d (want %d)", ErrInvalid, st.Step, st.Epoch, st.StepInEpoch, want)
+	}
+	return nil
 }

@@ -36,13 +36,16 @@ const (
 // BufferReset(n).
 func (r BufferReset) String() string { return intEnum("BufferReset", r, "each_epoch", "never") }
 
-// Config configures an Optimizer. Its zero value is the reference's
-// defaults: 4 epochs, batches of 40 training items per step, 8 rollouts
-// per optimizer call, seed 42, the edit schedule cosine from 4 to 2 over all
-// steps, first-K selection, the hard-score gate with ties rejected, a
-// per-epoch buffer, a force-accepted slow update on 20 sampled items from
-// epoch 2 with meta memory, and no hard budgets. Budgets and the options
-// marked as budgetkit's are off when zero.
+// OptimizerConfig configures NewOptimizer. Its zero value is the
+// reference's defaults: 4 epochs, batches of 40 training items per step, 8
+// rollouts per optimizer call, seed 42, the edit schedule cosine from 4 to 2
+// over all steps, first-K selection, the hard-score gate with ties
+// rejected, a per-epoch buffer, a force-accepted slow update on 20 sampled
+// items from epoch 2 with meta memory (SlowAuto: skipped when Run is given
+// a Proposer that is not an EpochHook), and no hard budgets. Budgets and
+// the options marked as budgetkit's are off when zero. There is no clock
+// here: MaxWall is measured with the times given to Optimizer.NextAt (Run
+// and Next read the wall clock).
 type OptimizerConfig struct {
 	Epochs    int    `json:"epochs,omitempty"`     // default 4
 	BatchSize int    `json:"batch_size,omitempty"` // training items per step; default 40
@@ -95,6 +98,14 @@ type OptimizerConfig struct {
 	Tokenize func(string) int `json:"-"`
 }
 
+// Limits on configuration values that would otherwise allow unbounded
+// work: NewOptimizer refuses larger values with ErrInvalid.
+const (
+	MaxEpochs    = 1 << 20 // OptimizerConfig.Epochs
+	MaxRetries   = 1000    // OptimizerConfig.Retries
+	MaxResamples = 1 << 20 // Gate.Resamples
+)
+
 // withDefaults fills zero fields with the reference's values.
 func (c OptimizerConfig) withDefaults(trainItems int) OptimizerConfig {
 	if c.Epochs == 0 {
@@ -121,20 +132,24 @@ func (c OptimizerConfig) withDefaults(trainItems int) OptimizerConfig {
 	if c.Selector == nil {
 		c.Selector = FirstK{}
 	}
-	if c.Budget.Steps == 0 && trainItems > 0 && c.BatchSize > 0 && c.Epochs > 0 {
-		c.Budget.Steps = c.Epochs * c.stepsPerEpoch(trainItems)
+	if spe := c.stepsPerEpoch(trainItems); c.Budget.Steps == 0 && spe > 0 && c.Epochs > 0 && c.Epochs <= math.MaxInt/spe {
+		c.Budget.Steps = c.Epochs * spe
 	}
 	return c
 }
 
+// stepsPerEpoch is ⌈trainItems / BatchSize⌉, without overflow.
 func (c OptimizerConfig) stepsPerEpoch(trainItems int) int {
-	return (trainItems + c.BatchSize - 1) / c.BatchSize
+	if trainItems <= 0 || c.BatchSize <= 0 {
+		return 0
+	}
+	return (trainItems-1)/c.BatchSize + 1
 }
 
 func (c OptimizerConfig) validate() error {
 	switch {
-	case c.Epochs < 0:
-		return fmt.Errorf("%w: OptimizerConfig.Epochs = %d", ErrInvalid, c.Epochs)
+	case c.Epochs < 0 || c.Epochs > MaxEpochs:
+		return fmt.Errorf("%w: OptimizerConfig.Epochs = %d (must be in [0, %d])", ErrInvalid, c.Epochs, MaxEpochs)
 	case c.BatchSize < 0:
 		return fmt.Errorf("%w: OptimizerConfig.BatchSize = %d", ErrInvalid, c.BatchSize)
 	case c.PerCall < 0:
@@ -153,6 +168,8 @@ func (c OptimizerConfig) validate() error {
 		return fmt.Errorf("%w: OptimizerConfig.MaxProposerCalls = %d (negative budget)", ErrInvalid, c.MaxProposerCalls)
 	case !(c.MaxCost >= 0) || math.IsInf(c.MaxCost, 0):
 		return fmt.Errorf("%w: OptimizerConfig.MaxCost = %v (must be finite and ≥ 0)", ErrInvalid, c.MaxCost)
+	case c.Retries > MaxRetries:
+		return fmt.Errorf("%w: OptimizerConfig.Retries = %d (at most %d)", ErrInvalid, c.Retries, MaxRetries)
 	case c.MaxWall < 0:
 		return fmt.Errorf("%w: OptimizerConfig.MaxWall = %v (negative budget)", ErrInvalid, c.MaxWall)
 	}

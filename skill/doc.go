@@ -81,13 +81,25 @@
 //
 //   - Apply is strict and atomic: every target is resolved against the input
 //     and must match exactly once; missing targets (with the nearest line as
-//     a hint), ambiguous ones (with every matching line), overlapping,
-//     protected, empty and no-op edits are *EditError values joined into one
-//     error, and nothing is applied. The order of edits never changes the
-//     result (several insertions at one point are ordered by their text).
+//     a hint, or the line that differs only by Unicode normalisation),
+//     ambiguous ones (with every matching line), overlapping, protected,
+//     empty and no-op edits, and contents holding a protected-region marker
+//     (the reference strips markers), are *EditError values joined into one
+//     error, and nothing is applied. Edits land where the reference puts
+//     them — insert_after after the line holding the target, append before
+//     the first protected region — but without its blank lines around
+//     inserted text, and the order of edits changes nothing except among
+//     insertions at one point, which keep the proposal order. A CRLF
+//     document stays CRLF (the reference writes LF into it, and never finds
+//     a multi-line LF target in it).
 //     The reference takes the first occurrence, skips missing targets
 //     silently and falls back to appending for insert_after: ApplyLenient
-//     and OptimizerConfig.Lenient reproduce that.
+//     and OptimizerConfig.Lenient reproduce it exactly, checked against
+//     testdata/lenient_reference.json (made by testdata/gen_lenient.py, a
+//     re-implementation of the reference's _apply_edit_with_report).
+//   - The gate's means are sums of sorted values with compensation, so a
+//     permutation of the current scores is a tie on every metric (the
+//     reference's plain sums can turn it into a 1-ulp "improvement").
 //   - A refused proposal is asked again with its errors (the reference never
 //     retries; Retries: -1 turns it off).
 //   - Limits can bound lines, characters and document length, not only the
@@ -108,6 +120,21 @@
 // step in progress — so an interrupted run resumes exactly; NewReplay
 // answers a run's proposer calls from its audit trail, reproducing it bit
 // for bit with a deterministic evaluator.
+//
+// # Bad input
+//
+// Nothing in this package panics on bad input. Errors wrap ErrInvalid (or
+// ErrSnapshot, ErrProtocol, ErrOverBudget, ErrReplay and the edit
+// sentinels, all in errors.go) and name the field and value; a refused
+// call leaves the Optimizer's Snapshot bytes unchanged. NaN and ±Inf are
+// refused at the boundary (configuration, Tell); finite values of any size
+// are accepted: score means are overflow-safe and costs saturate at
+// math.MaxFloat64, so every float the package returns is finite and a run
+// can always be snapshotted. Ids and every string an answer carries must be
+// valid UTF-8 (JSON snapshots could not return them unchanged).
+// Configuration values that would allow unbounded work are capped
+// (MaxEpochs, MaxRetries, MaxResamples). Restore validates every field's
+// domain, not only its shape.
 //
 // # Concurrency
 //

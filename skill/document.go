@@ -89,11 +89,13 @@ type Section struct {
 
 // Sections returns the document's Markdown sections in order (headings
 // inside fenced code blocks are ignored).
-func (d Document) Sections() []Section {
+func (d Document) Sections() []Section { return sectionsOf(d.text) }
+
+func sectionsOf(text string) []Section {
 	var secs []Section
 	inFence := false
 	pos := 0
-	for _, line := range strings.SplitAfter(d.text, "\n") {
+	for _, line := range strings.SplitAfter(text, "\n") {
 		trimmed := strings.TrimSpace(line)
 		if strings.HasPrefix(trimmed, "```") {
 			inFence = !inFence
@@ -114,7 +116,7 @@ func (d Document) Sections() []Section {
 	}
 	for k := range secs {
 		if secs[k].Span.End == -1 {
-			secs[k].Span.End = len(d.text)
+			secs[k].Span.End = len(text)
 		}
 	}
 	return secs
@@ -126,6 +128,9 @@ func (d Document) MarshalText() ([]byte, error) { return []byte(d.text), nil }
 // UnmarshalText implements encoding.TextUnmarshaler, validating the text as
 // NewDocument does; empty text gives the zero Document.
 func (d *Document) UnmarshalText(b []byte) error {
+	if d == nil {
+		return fmt.Errorf("%w: UnmarshalText into a nil *Document", ErrInvalid)
+	}
 	if len(b) == 0 {
 		*d = Document{}
 		return nil

@@ -1,10 +1,14 @@
 package skill
 
+//go:generate sh -c "python3 testdata/gen_lenient.py > testdata/lenient_reference.json"
+
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+	"unicode"
 )
 
 // Op is an edit operation. The reference's ops are append, insert_after,
@@ -36,10 +40,14 @@ type Edit struct {
 // EditError describes why edit Index could not be applied.
 type EditError struct {
 	Index int
-	Err   error  // one of the sentinels above
+	Err   error  // one of the sentinels above, possibly wrapped with detail
 	Lines []int  // for an ambiguous target: every matching line (1-based)
 	Hint  string // for a missing target: the most similar line of the document
-	With  int    // for an overlap: the other edit's index
+	// Normalization is set for a missing target that the document holds
+	// in another Unicode normalisation form (é as U+00E9 in one and
+	// e + U+0301 in the other); Hint is then that line.
+	Normalization bool
+	With          int // for an overlap: the other edit's index
 }
 
 func (e *EditError) Error() string {
@@ -47,6 +55,8 @@ func (e *EditError) Error() string {
 	switch {
 	case len(e.Lines) > 0:
 		msg += fmt.Sprintf(" (lines %v)", e.Lines)
+	case e.Normalization:
+		msg += fmt.Sprintf(" (the document has it only in another Unicode normalisation form, NFC vs NFD, in the line %q)", e.Hint)
 	case e.Hint != "":
 		msg += fmt.Sprintf(" (nearest line: %q)", e.Hint)
 	case errors.Is(e.Err, ErrOverlap):
@@ -66,27 +76,79 @@ type change struct {
 
 // Apply applies edits to doc strictly and atomically. Every target is
 // resolved against the input document first and must match exactly once;
-// missing, ambiguous, overlapping, protected, empty and no-op edits are
-// reported together (errors.Join of *EditError, each naming its edit) and
-// the document is returned unchanged. Because all edits are resolved on the
-// input, their order never changes the result.
+// missing (with the nearest line, or the line that differs only by Unicode
+// normalisation, as a hint), ambiguous, overlapping, protected (changing
+// protected text, inserting inside it or anchoring on it, which the
+// reference skips too), empty and no-op edits, and contents holding a
+// protected-region marker, are reported
+// together (errors.Join of *EditError, each naming its edit) and the
+// document is returned unchanged.
+//
+// Placement: insert_after puts Content on the lines after the line that
+// holds the end of Target (as the reference does, so that a target inside
+// a heading never splits it), insert_before on the lines before the line
+// that holds its start; append goes before the first protected region (as
+// the reference), or at the end; append_section at the end of the section,
+// before protected regions that end it. All edits are resolved on the
+// input, so their order changes nothing, except that several insertions at
+// one point keep the order in which they were proposed.
+//
+// Line endings: a document whose line breaks are all CRLF stays CRLF (edits
+// are matched and applied on its LF form, and CRLF in targets or contents
+// is read as LF); in an LF document, CRLF in targets and contents is read
+// as LF; a document with mixed line endings is matched byte for byte.
+//
+// Apply costs O(n + E·m) for an n-byte document and E targets of m bytes
+// (one pass matches every target), plus O(n) per refused missing target for
+// its hint.
 func Apply(doc Document, edits []Edit) (Document, error) {
-	changes, errs := resolve(doc, edits)
+	if doc.text == "" {
+		return doc, fmt.Errorf("%w: zero Document (use NewDocument)", ErrInvalid)
+	}
+	text, edits, crlf := lfForm(doc.text, edits)
+	changes, errs := resolve(text, edits)
 	if len(errs) > 0 {
 		return doc, errors.Join(errs...)
 	}
-	out, err := commit(doc, changes)
+	out := commit(text, changes)
+	if crlf {
+		out = strings.ReplaceAll(out, "\n", "\r\n")
+	}
+	res, err := NewDocument(out)
 	if err != nil { // e.g. the edits delete the whole document
 		return doc, err
 	}
-	return out, nil
+	return res, nil
 }
 
-// resolve turns edits into changes of the input, sorted by sortChanges,
-// and reports every edit that cannot apply.
-func resolve(doc Document, edits []Edit) ([]change, []error) {
-	text := doc.text
-	prot := doc.Protected()
+// lfForm returns the text and edits to match: a document whose line
+// breaks are all CRLF in LF form (crlf true), CRLF in the edits read as LF
+// unless the document mixes line endings.
+func lfForm(text string, edits []Edit) (string, []Edit, bool) {
+	c := strings.Count(text, "\r\n")
+	if c > 0 && c != strings.Count(text, "\n") {
+		return text, edits, false // mixed: byte for byte
+	}
+	for i, e := range edits {
+		if strings.Contains(e.Target, "\r\n") || strings.Contains(e.Content, "\r\n") {
+			edits = slices.Clone(edits)
+			for j := i; j < len(edits); j++ {
+				edits[j].Target = strings.ReplaceAll(edits[j].Target, "\r\n", "\n")
+				edits[j].Content = strings.ReplaceAll(edits[j].Content, "\r\n", "\n")
+			}
+			break
+		}
+	}
+	if c == 0 {
+		return text, edits, false
+	}
+	return strings.ReplaceAll(text, "\r\n", "\n"), edits, true
+}
+
+// resolve turns edits into changes of text, sorted by sortChanges, and
+// reports every edit that cannot apply.
+func resolve(text string, edits []Edit) ([]change, []error) {
+	prot, _ := protectedSpans(text)
 	var changes []change
 	var errs []error
 	fail := func(e *EditError) { errs = append(errs, e) }
@@ -112,15 +174,19 @@ func resolve(doc Document, edits []Edit) ([]change, []error) {
 			fail(&EditError{Index: i, Err: ErrEmptyEdit})
 			continue
 		}
+		if m := markerIn(e.Content); m != "" {
+			fail(&EditError{Index: i, Err: fmt.Errorf("%w: the content holds the marker %s (only the slow update writes protected regions)", ErrProtected, m)})
+			continue
+		}
 		var c change
 		c.idx = i
 		switch e.Op {
 		case OpAppend:
-			c.start, c.end = len(text), len(text)
-			c.text = joinAfter(text, line(e.Content))
+			c.start, c.text = appendPoint(text, prot, e.Content)
+			c.end = c.start
 		case OpAppendSection:
 			if sections == nil {
-				sections = doc.Sections()
+				sections = sectionsOf(text)
 			}
 			var secs []Section
 			for _, s := range sections {
@@ -130,7 +196,7 @@ func resolve(doc Document, edits []Edit) ([]change, []error) {
 			}
 			if len(secs) != 1 {
 				if len(secs) == 0 {
-					fail(&EditError{Index: i, Err: ErrAnchorMissing, Hint: nearestLine(text, e.Target)})
+					fail(missing(i, text, e.Target))
 				} else {
 					var lines []int
 					for _, s := range secs {
@@ -146,18 +212,25 @@ func resolve(doc Document, edits []Edit) ([]change, []error) {
 		default:
 			at := found[i].first
 			if found[i].count == 0 {
-				fail(&EditError{Index: i, Err: ErrAnchorMissing, Hint: nearestLine(text, e.Target)})
+				fail(missing(i, text, e.Target))
 				continue
 			}
 			if found[i].count > 1 {
 				fail(&EditError{Index: i, Err: ErrAnchorAmbiguous, Lines: matchLines(text, e.Target)})
 				continue
 			}
+			if overlapsProtected(prot, at, at+len(e.Target)) { // as the reference, protected text is no anchor either
+				fail(&EditError{Index: i, Err: ErrProtected})
+				continue
+			}
 			switch e.Op {
 			case OpInsertAfter:
-				c.start, c.end, c.text = at+len(e.Target), at+len(e.Target), "\n"+e.Content
+				var pre string
+				c.start, pre = lineEnd(text, at+len(e.Target))
+				c.end, c.text = c.start, pre+line(e.Content)
 			case OpInsertBefore:
-				c.start, c.end, c.text = at, at, e.Content+"\n"
+				c.start = strings.LastIndexByte(text[:at], '\n') + 1
+				c.end, c.text = c.start, line(e.Content)
 			case OpReplace:
 				if e.Content == e.Target {
 					fail(&EditError{Index: i, Err: ErrNoOp})
@@ -174,22 +247,75 @@ func resolve(doc Document, edits []Edit) ([]change, []error) {
 		}
 		changes = append(changes, c)
 	}
-	// Overlaps: two changes whose ranges intersect, or a replacement or
-	// deletion and an insertion at its start. Several insertions at one
-	// point are fine: commit orders them canonically.
+	// Overlaps: a change that starts inside the furthest-reaching range
+	// before it. An insertion at the start of a replacement or deletion goes
+	// before it, one at its end after it; several insertions at one point
+	// keep the proposal order (sortChanges).
 	sortChanges(changes)
-	for k := 1; k < len(changes); k++ {
-		p, q := changes[k-1], changes[k]
-		if q.start < p.end || (q.start == p.start && (p.end > p.start || q.end > q.start)) {
+	reach := -1 // index of the change reaching furthest so far
+	for k, q := range changes {
+		if reach >= 0 && q.start < changes[reach].end {
+			p := changes[reach]
 			fail(&EditError{Index: max(p.idx, q.idx), Err: ErrOverlap, With: min(p.idx, q.idx)})
+			continue
+		}
+		if reach < 0 || q.end > changes[reach].end {
+			reach = k
 		}
 	}
 	return changes, errs
 }
 
+// missing reports a target that is not in text, with a hint: the line that
+// holds it under another Unicode normalisation form, or the nearest line.
+func missing(i int, text, target string) *EditError {
+	if l := normalisedLine(text, target); l != "" {
+		return &EditError{Index: i, Err: ErrAnchorMissing, Hint: l, Normalization: true}
+	}
+	return &EditError{Index: i, Err: ErrAnchorMissing, Hint: nearestLine(text, target)}
+}
+
+// markerIn returns the protected-region marker s holds, or "".
+func markerIn(s string) string {
+	for _, m := range []string{ProtectedStart, ProtectedEnd} {
+		if strings.Contains(s, m) {
+			return m
+		}
+	}
+	return ""
+}
+
+// lineEnd returns where the lines after the one holding byte p-1 start,
+// and the line break to write first when that line is the last and has
+// none.
+func lineEnd(text string, p int) (int, string) {
+	if p > 0 && text[p-1] == '\n' {
+		return p, ""
+	}
+	if nl := strings.IndexByte(text[p:], '\n'); nl >= 0 {
+		return p + nl + 1, ""
+	}
+	return len(text), "\n"
+}
+
+// appendPoint is where appended content goes and the text to insert: on
+// the line after the last text before the first protected region (the
+// blank lines before the region stay), or at the end of a document
+// without one.
+func appendPoint(text string, prot []Span, content string) (int, string) {
+	if len(prot) == 0 {
+		return len(text), joinAfter(text, line(content))
+	}
+	s := prot[0].Start
+	b := len(strings.TrimRightFunc(text[:s], unicode.IsSpace))
+	if nl := strings.IndexByte(text[b:s], '\n'); nl >= 0 {
+		return b + nl + 1, line(content)
+	}
+	return s, joinAfter(text[:s], line(content))
+}
+
 // sortChanges orders changes by position; insertions at the same point
-// are ordered by their text, so that the result never depends on the order
-// of the edits.
+// keep the order of their edits.
 func sortChanges(cs []change) {
 	sort.Slice(cs, func(a, b int) bool {
 		if cs[a].start != cs[b].start {
@@ -198,16 +324,19 @@ func sortChanges(cs []change) {
 		if cs[a].end != cs[b].end {
 			return cs[a].end < cs[b].end
 		}
-		return cs[a].text < cs[b].text
+		return cs[a].idx < cs[b].idx
 	})
 }
 
 // commit applies resolved, non-overlapping changes, sorted by sortChanges,
 // front to back.
-func commit(doc Document, changes []change) (Document, error) {
+func commit(text string, changes []change) string {
 	var b strings.Builder
-	text := doc.text
-	b.Grow(len(text) + 64*len(changes))
+	n := len(text)
+	for _, c := range changes {
+		n += len(c.text) - (c.end - c.start)
+	}
+	b.Grow(n)
 	prev := 0
 	for _, c := range changes {
 		b.WriteString(text[prev:c.start])
@@ -215,7 +344,7 @@ func commit(doc Document, changes []change) (Document, error) {
 		prev = c.end
 	}
 	b.WriteString(text[prev:])
-	return NewDocument(b.String())
+	return b.String()
 }
 
 // sectionInsertPoint is where content appended to a section goes: the
@@ -259,6 +388,17 @@ func joinAfter(text, content string) string {
 }
 
 func lineOf(text string, off int) int { return strings.Count(text[:off], "\n") + 1 }
+
+// overlapsProtected reports whether [start, end) shares a byte with a
+// protected region.
+func overlapsProtected(prot []Span, start, end int) bool {
+	for _, p := range prot {
+		if start < p.End && end > p.Start {
+			return true
+		}
+	}
+	return false
+}
 
 func touchesProtected(prot []Span, start, end int) bool {
 	for _, p := range prot {
@@ -326,52 +466,42 @@ func longestCommon(a, b string) int {
 
 // LenientResult reports what ApplyLenient did with each edit.
 type LenientResult struct {
-	Applied  []int // edits applied
-	Skipped  []int // edits whose target was missing (silently skipped by the reference)
-	Appended []int // insert_after edits whose missing target fell back to append
+	Applied  []int    // edits applied
+	Skipped  []int    // edits skipped (missing target, protected region, unknown op)
+	Appended []int    // insert_after edits whose missing target fell back to append
+	Status   []string // per edit, the reference's report status ("applied_insert_after", "skipped_replace_target_not_found" …)
 }
 
-// ApplyLenient reproduces the reference implementation's behaviour for
-// comparison: edits apply one after another to the evolving text, each
-// target matches its first occurrence (ambiguity is not detected), a
-// missing target is skipped silently — except insert_after, which falls
-// back to appending — and protected regions are still respected.
+// ApplyLenient reproduces the reference implementation
+// (skillopt/optimizer/skill.py, _apply_edit_with_report) exactly, for
+// comparison and reproduction: edits apply one after another to the
+// evolving text; each content is trimmed of surrounding whitespace (Python's
+// str.strip) and stripped of protected-region markers; an edit whose
+// target's first occurrence lies within the region from the first start
+// marker to the first end marker is skipped; append, and insert_after with
+// a missing target, go before the first start marker (the text before it
+// right-trimmed, then a blank line, the content and a blank line) or at the
+// end after a blank line; insert_after puts a blank line and the content
+// after the line holding the end of the target's first occurrence; replace
+// and delete change the first occurrence and skip a missing target;
+// insert_before and append_section, which the reference does not know, are
+// skipped as unknown ops. Line endings are not normalised (the reference
+// writes LF into a CRLF document). The result must still be a valid
+// Document, else the error wraps ErrInvalid and doc is returned.
 func ApplyLenient(doc Document, edits []Edit) (Document, LenientResult, error) {
-	var res LenientResult
+	if doc.text == "" {
+		return doc, LenientResult{}, fmt.Errorf("%w: zero Document (use NewDocument)", ErrInvalid)
+	}
+	res := LenientResult{Status: make([]string, len(edits))}
 	text := doc.text
 	for i, e := range edits {
-		prot, _ := protectedSpans(text)
-		at := -1
-		if e.Target != "" {
-			at = strings.Index(text, e.Target)
-		}
-		switch e.Op {
-		case OpAppend:
-			text += joinAfter(text, e.Content)
-			res.Applied = append(res.Applied, i)
-		case OpInsertAfter:
-			if at < 0 {
-				text += joinAfter(text, e.Content)
-				res.Appended = append(res.Appended, i)
-				continue
-			}
-			p := at + len(e.Target)
-			if touchesProtected(prot, p, p) {
-				res.Skipped = append(res.Skipped, i)
-				continue
-			}
-			text = text[:p] + "\n" + e.Content + text[p:]
-			res.Applied = append(res.Applied, i)
-		case OpReplace, OpDelete:
-			if at < 0 || touchesProtected(prot, at, at+len(e.Target)) {
-				res.Skipped = append(res.Skipped, i)
-				continue
-			}
-			repl := e.Content
-			if e.Op == OpDelete {
-				repl = ""
-			}
-			text = text[:at] + repl + text[at+len(e.Target):]
+		var status string
+		text, status = lenientEdit(text, e)
+		res.Status[i] = status
+		switch {
+		case strings.HasPrefix(status, "applied_insert_after_fallback"):
+			res.Appended = append(res.Appended, i)
+		case strings.HasPrefix(status, "applied"):
 			res.Applied = append(res.Applied, i)
 		default:
 			res.Skipped = append(res.Skipped, i)
@@ -383,3 +513,78 @@ func ApplyLenient(doc Document, edits []Edit) (Document, LenientResult, error) {
 	}
 	return out, res, nil
 }
+
+// lenientEdit is the reference's _apply_edit_with_report on one edit:
+// the new text and the reference's status.
+func lenientEdit(s string, e Edit) (string, string) {
+	content := strings.TrimFunc(e.Content, pyIsSpace)
+	content = strings.ReplaceAll(strings.ReplaceAll(content, ProtectedStart, ""), ProtectedEnd, "")
+	target := e.Target
+	if target != "" && inFirstRegion(s, target) {
+		return s, "skipped_protected_slow_update_region"
+	}
+	switch e.Op {
+	case OpAppend:
+		return lenientAppend(s, content, "applied_append")
+	case OpInsertAfter:
+		at := -1
+		if target != "" {
+			at = strings.Index(s, target)
+		}
+		if at < 0 {
+			return lenientAppend(s, content, "applied_insert_after_fallback")
+		}
+		p := at + len(target)
+		ins := len(s)
+		if nl := strings.IndexByte(s[p:], '\n'); nl >= 0 {
+			ins = p + nl + 1
+		}
+		return s[:ins] + "\n" + content + "\n" + s[ins:], "applied_insert_after"
+	case OpReplace, OpDelete:
+		if target == "" {
+			return s, "skipped_" + string(e.Op) + "_missing_target"
+		}
+		at := strings.Index(s, target)
+		if at < 0 {
+			return s, "skipped_" + string(e.Op) + "_target_not_found"
+		}
+		if e.Op == OpDelete {
+			content = ""
+		}
+		return s[:at] + content + s[at+len(target):], "applied_" + string(e.Op)
+	}
+	return s, "skipped_unknown_op"
+}
+
+// lenientAppend is the reference's append: before the first start marker,
+// or at the end.
+func lenientAppend(s, content, status string) (string, string) {
+	if su := strings.Index(s, ProtectedStart); su >= 0 {
+		before := strings.TrimRightFunc(s[:su], pyIsSpace)
+		if status == "applied_append" {
+			status = "applied_append_before_slow_update"
+		} else {
+			status += "_before_slow_update"
+		}
+		return before + "\n\n" + content + "\n\n" + s[su:], status
+	}
+	if status != "applied_append" {
+		status += "_append"
+	}
+	return strings.TrimRightFunc(s, pyIsSpace) + "\n\n" + content + "\n", status
+}
+
+// inFirstRegion is the reference's protection test: the target's first
+// occurrence lies in [first start marker, first end marker + its length).
+func inFirstRegion(s, target string) bool {
+	start, end := strings.Index(s, ProtectedStart), strings.Index(s, ProtectedEnd)
+	if start < 0 || end < 0 {
+		return false
+	}
+	t := strings.Index(s, target)
+	return t >= 0 && start <= t && t < end+len(ProtectedEnd)
+}
+
+// pyIsSpace is Python's str.isspace for one character (what str.strip
+// removes): Unicode White_Space plus the separators U+001C–U+001F.
+func pyIsSpace(r rune) bool { return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f) }

@@ -1,11 +1,15 @@
 package skill
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -41,7 +45,9 @@ func TestApplyOps(t *testing.T) {
 		edit Edit
 		want string // the edited document
 	}{
-		{"append", Edit{Op: OpAppend, Content: "## Notes\nBe kind."}, skillDoc + "## Notes\nBe kind.\n"},
+		// append goes before the first protected region, as in the reference.
+		{"append", Edit{Op: OpAppend, Content: "## Notes\nBe kind."},
+			strings.Replace(skillDoc, "2. Answer.\n", "2. Answer.\n## Notes\nBe kind.\n", 1)},
 		{"insert_after", Edit{Op: OpInsertAfter, Target: "- Prefer short answers.", Content: "- Show units."},
 			strings.Replace(skillDoc, "- Prefer short answers.", "- Prefer short answers.\n- Show units.", 1)},
 		{"insert_before", Edit{Op: OpInsertBefore, Target: "- Always cite", Content: "- Think first."},
@@ -102,8 +108,17 @@ func TestApplyFailures(t *testing.T) {
 			func(e *EditError) bool { return cmp.Equal(e.Lines, []int{4, 8, 12}) }},
 		{"overlap", []Edit{{Op: OpReplace, Target: "Always cite", Content: "x"}, {Op: OpDelete, Target: "cite the source"}}, ErrOverlap,
 			func(e *EditError) bool { return e.Index == 1 && e.With == 0 }},
-		{"insert at a replaced span", []Edit{{Op: OpReplace, Target: "Always cite", Content: "x"}, {Op: OpInsertBefore, Target: "Always cite the source", Content: "b"}}, ErrOverlap, nil},
+		{"insert inside a deleted span", []Edit{{Op: OpDelete, Target: "cite the source.\n- Prefer"}, {Op: OpInsertAfter, Target: "Always", Content: "b"}}, ErrOverlap,
+			func(e *EditError) bool { return e.Index == 1 && e.With == 0 }},
+		{"range inside a range after an insertion", []Edit{{Op: OpDelete, Target: "- Always cite the source.\n- Prefer short answers.\n"}, {Op: OpInsertAfter, Target: "## Rules", Content: "b"}, {Op: OpReplace, Target: "short", Content: "long"}}, ErrOverlap,
+			func(e *EditError) bool { return e.Index == 2 && e.With == 0 }},
+		{"markers in content", []Edit{{Op: OpAppend, Content: "<!-- SLOW_UPDATE_START -->\nx\n<!-- SLOW_UPDATE_END -->"}}, ErrProtected,
+			func(e *EditError) bool { return e.Index == 0 && strings.Contains(e.Error(), "edit 0") }},
+		{"one marker in content", []Edit{{Op: OpInsertAfter, Target: "2. Answer.", Content: "x"}, {Op: OpReplace, Target: "Answer.", Content: "A <!-- SLOW_UPDATE_END -->"}}, ErrProtected,
+			func(e *EditError) bool { return e.Index == 1 }},
 		{"protected", []Edit{{Op: OpReplace, Target: "Guidance from the last epoch.", Content: "x"}}, ErrProtected, nil},
+		{"protected anchor", []Edit{{Op: OpInsertAfter, Target: "<!-- SLOW_UPDATE_END -->", Content: "x"}}, ErrProtected, nil},
+		{"protected anchor before", []Edit{{Op: OpInsertBefore, Target: "<!-- SLOW_UPDATE_START -->", Content: "x"}}, ErrProtected, nil},
 		{"empty target", []Edit{{Op: OpReplace, Content: "x"}}, ErrEmptyEdit, nil},
 		{"empty content", []Edit{{Op: OpInsertAfter, Target: "Answer.", Content: "  "}}, ErrEmptyEdit, nil},
 		{"no-op", []Edit{{Op: OpReplace, Target: "Answer.", Content: "Answer."}}, ErrNoOp, nil},
@@ -134,17 +149,16 @@ func TestApplyFailures(t *testing.T) {
 	}
 }
 
+// Edits at distinct points give the same result in any order.
 func TestApplyOrderIndependent(t *testing.T) {
 	doc := skillMust(t, skillDoc)
 	edits := []Edit{
 		{Op: OpReplace, Target: "Always cite the source.", Content: "Always cite sources."},
 		{Op: OpInsertAfter, Target: "1. Read the question.", Content: "1b. Restate it."},
 		{Op: OpDelete, Target: "- Prefer short answers.\n"},
-		{Op: OpAppend, Content: "## Tips\n- Be concise."},
-		{Op: OpAppend, Content: "## More tips\n- Check units."},
+		{Op: OpInsertBefore, Target: "## Procedures", Content: "## Tips\n- Be concise."},
 		{Op: OpAppendSection, Target: "Procedures", Content: "3. Check."},
-		{Op: OpAppendSection, Target: "Procedures", Content: "3. Verify."},
-		{Op: OpInsertAfter, Target: "2. Answer.", Content: "2b. Reread."},
+		{Op: OpInsertAfter, Target: "# Skill", Content: "Intro."},
 	}
 	want, err := Apply(doc, edits)
 	if err != nil {
@@ -164,25 +178,172 @@ func TestApplyOrderIndependent(t *testing.T) {
 	}
 }
 
-func TestApplyLenientReproducesReference(t *testing.T) {
-	doc := skillMust(t, "a x b x c\n")
-	got, res, err := ApplyLenient(doc, []Edit{
-		{Op: OpReplace, Target: "x", Content: "Y"},               // first occurrence only
-		{Op: OpDelete, Target: "missing"},                        // silently skipped
-		{Op: OpInsertAfter, Target: "nowhere", Content: "tail"},  // falls back to append
-		{Op: OpInsertAfter, Target: "Y", Content: "after-first"}, // sees the previous edit's text
-	})
+// Issue 15: several insertions at one point keep the proposal order (they
+// were sorted by their text), and an insertion at the start of a replaced
+// span goes before it.
+func TestApplyInsertionsKeepProposalOrder(t *testing.T) {
+	doc := skillMust(t, skillDoc)
+	edits := []Edit{
+		{Op: OpInsertAfter, Target: "2. Answer.", Content: "3. Zebra."},
+		{Op: OpAppendSection, Target: "Procedures", Content: "4. Apple."},
+		{Op: OpAppend, Content: "5. Mango."},
+		{Op: OpInsertAfter, Target: "1. Read the question.", Content: "1b. Restate."},
+		{Op: OpReplace, Target: "2. Answer.", Content: "2. Reply."},
+	}
+	got, err := Apply(doc, edits)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "a Y\nafter-first b x c\ntail"; got.Text() != want {
-		t.Fatalf("lenient result %q, want %q", got.Text(), want)
+	want := strings.Replace(skillDoc, "1. Read the question.\n2. Answer.\n", "1. Read the question.\n1b. Restate.\n2. Reply.\n3. Zebra.\n4. Apple.\n5. Mango.\n", 1)
+	if diff := cmp.Diff(want, got.Text()); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
 	}
-	if !cmp.Equal(res, LenientResult{Applied: []int{0, 3}, Skipped: []int{1}, Appended: []int{2}}) {
-		t.Fatalf("result %+v", res)
+	edits[0], edits[2] = edits[2], edits[0]
+	got, _ = Apply(doc, edits)
+	if !strings.Contains(got.Text(), "5. Mango.\n4. Apple.\n3. Zebra.\n") {
+		t.Fatalf("reordered proposal:\n%s", got.Text())
 	}
-	// The strict form refuses the same edits.
-	if _, err := Apply(doc, []Edit{{Op: OpReplace, Target: "x", Content: "Y"}}); !errors.Is(err, ErrAnchorAmbiguous) {
+}
+
+// Issue 15: insert_after goes after the end of the line holding the target
+// (a heading is never split), insert_before before its start.
+func TestApplyInsertsAtLineBoundaries(t *testing.T) {
+	doc := skillMust(t, "# Skill\n\n## Rules (strict)\n- Cite sources. Always.\n- Last")
+	cases := []struct {
+		edit Edit
+		want string
+	}{
+		{Edit{Op: OpInsertAfter, Target: "## Rules", Content: "- new"}, "# Skill\n\n## Rules (strict)\n- new\n- Cite sources. Always.\n- Last"},
+		{Edit{Op: OpInsertAfter, Target: "Cite sources.", Content: "- new"}, "# Skill\n\n## Rules (strict)\n- Cite sources. Always.\n- new\n- Last"},
+		{Edit{Op: OpInsertAfter, Target: "- Cite sources. Always.\n", Content: "- new"}, "# Skill\n\n## Rules (strict)\n- Cite sources. Always.\n- new\n- Last"},
+		{Edit{Op: OpInsertAfter, Target: "Last", Content: "- new"}, "# Skill\n\n## Rules (strict)\n- Cite sources. Always.\n- Last\n- new\n"},
+		{Edit{Op: OpInsertBefore, Target: "(strict)", Content: "Intro."}, "# Skill\n\nIntro.\n## Rules (strict)\n- Cite sources. Always.\n- Last"},
+		{Edit{Op: OpInsertBefore, Target: "# Skill", Content: "---"}, "---\n# Skill\n\n## Rules (strict)\n- Cite sources. Always.\n- Last"},
+	}
+	for _, c := range cases {
+		got, err := Apply(doc, []Edit{c.edit})
+		if err != nil {
+			t.Fatalf("%+v: %v", c.edit, err)
+		}
+		if diff := cmp.Diff(c.want, got.Text()); diff != "" {
+			t.Errorf("%+v (-want +got):\n%s", c.edit, diff)
+		}
+	}
+}
+
+// Issue 15: append goes before the first protected region, even when
+// sections follow it.
+func TestApplyAppendBeforeProtected(t *testing.T) {
+	doc := skillMust(t, "# S\n- a\n\n<!-- SLOW_UPDATE_START -->\ng\n<!-- SLOW_UPDATE_END -->\n\n## Late\n- b\n")
+	got, err := Apply(doc, []Edit{{Op: OpAppend, Content: "- new"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "# S\n- a\n- new\n\n<!-- SLOW_UPDATE_START -->\ng\n<!-- SLOW_UPDATE_END -->\n\n## Late\n- b\n"
+	if got.Text() != want {
+		t.Fatalf("got %q, want %q", got.Text(), want)
+	}
+	starts := skillMust(t, "<!-- SLOW_UPDATE_START -->\ng\n<!-- SLOW_UPDATE_END -->\n")
+	if got, err := Apply(starts, []Edit{{Op: OpAppend, Content: "- new"}}); err != nil || got.Text() != "- new\n"+starts.Text() {
+		t.Fatalf("region first: %q %v", got.Text(), err)
+	}
+}
+
+// Issue 15: a CRLF document stays CRLF, and targets written with LF (also
+// multi-line ones) are found in it; CRLF targets are found in LF documents.
+func TestApplyKeepsCRLF(t *testing.T) {
+	lf := "# Skill\n\n## Rules\n- Cite sources.\n- Be brief.\n\n<!-- SLOW_UPDATE_START -->\ng\n<!-- SLOW_UPDATE_END -->\n"
+	crlf := strings.ReplaceAll(lf, "\n", "\r\n")
+	edits := []Edit{
+		{Op: OpReplace, Target: "- Cite sources.\n- Be brief.", Content: "- Cite sources.\n- Be brief, always."},
+		{Op: OpInsertAfter, Target: "## Rules", Content: "- First.\n- Second."},
+		{Op: OpAppend, Content: "- Appended."},
+		{Op: OpAppendSection, Target: "Rules", Content: "- Section end."},
+		{Op: OpInsertBefore, Target: "# Skill", Content: "Title:\r\n"},
+	}
+	wantLF, err := Apply(skillMust(t, lf), edits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Apply(skillMust(t, crlf), edits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.ReplaceAll(wantLF.Text(), "\n", "\r\n"); got.Text() != want {
+		t.Fatalf("CRLF document:\n got %q\nwant %q", got.Text(), want)
+	}
+	if strings.Count(got.Text(), "\n") != strings.Count(got.Text(), "\r\n") || strings.Contains(wantLF.Text(), "\r") {
+		t.Fatal("mixed line endings")
+	}
+	// A mixed document is matched byte for byte.
+	mixed := skillMust(t, "a\r\nb\nc\n")
+	if _, err := Apply(mixed, []Edit{{Op: OpDelete, Target: "a\nb"}}); !errors.Is(err, ErrAnchorMissing) {
+		t.Fatalf("mixed: %v", err)
+	}
+	if got, err := Apply(mixed, []Edit{{Op: OpDelete, Target: "a\r\n"}}); err != nil || got.Text() != "b\nc\n" {
+		t.Fatalf("mixed: %q %v", got.Text(), err)
+	}
+}
+
+// Issue 15: a target that differs from the document only by Unicode
+// normalisation gets a hint that says so.
+func TestApplyNormalizationHint(t *testing.T) {
+	doc := skillMust(t, "## Règles\n- Écrire le café.\n")
+	_, err := Apply(doc, []Edit{{Op: OpReplace, Target: "- E\u0301crire le cafe\u0301.", Content: "x"}})
+	var ee *EditError
+	if !errors.As(err, &ee) || !ee.Normalization || ee.Hint != "- Écrire le café." || !strings.Contains(err.Error(), "normalisation") {
+		t.Fatalf("err = %v (%+v)", err, ee)
+	}
+	_, err = Apply(doc, []Edit{{Op: OpReplace, Target: "- Ecrire le cafe.", Content: "x"}})
+	if !errors.As(err, &ee) || ee.Normalization {
+		t.Fatalf("accents removed is not a normalisation difference: %v", err)
+	}
+}
+
+// lenientCase is one case of testdata/lenient_reference.json, generated by
+// testdata/gen_lenient.py from a re-implementation of the reference's
+// _apply_edit_with_report.
+type lenientCase struct {
+	Name   string   `json:"name"`
+	Doc    string   `json:"doc"`
+	Edits  []Edit   `json:"edits"`
+	Want   string   `json:"want"`
+	Status []string `json:"status"`
+}
+
+func TestApplyLenientReproducesReference(t *testing.T) {
+	data, err := os.ReadFile("testdata/lenient_reference.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []lenientCase
+	if err := json.Unmarshal(data, &cases); err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) < 150 {
+		t.Fatalf("%d cases", len(cases))
+	}
+	for _, c := range cases {
+		doc := skillMust(t, c.Doc)
+		got, res, err := ApplyLenient(doc, c.Edits)
+		if !cmp.Equal(res.Status, c.Status) {
+			t.Errorf("%s: status %v, want %v", c.Name, res.Status, c.Status)
+		}
+		if _, werr := NewDocument(c.Want); werr != nil {
+			if !errors.Is(err, ErrInvalid) || got.Text() != doc.Text() {
+				t.Errorf("%s: the reference's result is not a valid document (%v), but ApplyLenient gave %v", c.Name, werr, err)
+			}
+			continue
+		}
+		if err != nil || got.Text() != c.Want {
+			t.Errorf("%s: ApplyLenient = %q, %v\nwant %q", c.Name, got.Text(), err, c.Want)
+		}
+		if n := len(res.Applied) + len(res.Skipped) + len(res.Appended); n != len(c.Edits) {
+			t.Errorf("%s: %d edits accounted for, want %d", c.Name, n, len(c.Edits))
+		}
+	}
+	// The strict form refuses what the reference resolves by first occurrence.
+	if _, err := Apply(skillMust(t, "a x b x c\n"), []Edit{{Op: OpReplace, Target: "x", Content: "Y"}}); !errors.Is(err, ErrAnchorAmbiguous) {
 		t.Fatalf("strict: %v", err)
 	}
 }
@@ -262,13 +423,93 @@ func FuzzApply(f *testing.F) {
 		if _, err := NewDocument(got.Text()); err != nil {
 			t.Fatalf("result is not a valid document: %v", err)
 		}
-		// Protected regions survive strict edits unchanged.
+		// Protected regions survive strict edits unchanged, and no edit
+		// creates one.
 		for _, p := range doc.Protected() {
 			if !strings.Contains(got.Text(), doc.Text()[p.Start:p.End]) {
 				t.Fatal("protected region changed")
 			}
 		}
-		_, _, _ = ApplyLenient(doc, edits)
+		if len(got.Protected()) != len(doc.Protected()) {
+			t.Fatalf("%d protected regions, had %d", len(got.Protected()), len(doc.Protected()))
+		}
+		// A CRLF document stays CRLF.
+		if n := strings.Count(text, "\n"); n > 0 && strings.Count(text, "\r\n") == n && strings.Count(got.Text(), "\r\n") != strings.Count(got.Text(), "\n") {
+			t.Fatalf("CRLF document became mixed: %q", got.Text())
+		}
+	})
+}
+
+// FuzzApplyLenient checks the reference's lenient application on arbitrary
+// documents and edits: no panic, one status per edit, every edit counted
+// once, and the input returned on error.
+func FuzzApplyLenient(f *testing.F) {
+	f.Add(skillDoc, "insert_after", "## Rules", " x ", "append", "<!-- SLOW_UPDATE_END -->")
+	f.Add("a\r\nb\r\n", "replace", "a", "\x1c", "delete", "b\r\n")
+	f.Fuzz(func(t *testing.T, text, op1, t1, c1, op2, t2 string) {
+		doc, err := NewDocument(text)
+		if err != nil {
+			return
+		}
+		edits := []Edit{{Op: Op(op1), Target: t1, Content: c1}, {Op: Op(op2), Target: t2, Content: c1}}
+		got, res, err := ApplyLenient(doc, edits)
+		if len(res.Status) != 2 || len(res.Applied)+len(res.Skipped)+len(res.Appended) != 2 {
+			t.Fatalf("result %+v", res)
+		}
+		if err != nil && got.Text() != doc.Text() {
+			t.Fatal("document changed on error")
+		}
+	})
+}
+
+// FuzzNewDocument checks that any accepted text yields sections and
+// protected spans inside it, in order.
+func FuzzNewDocument(f *testing.F) {
+	f.Add(skillDoc)
+	f.Add("# a\r\n```\n# not\n```\n## b")
+	f.Fuzz(func(t *testing.T, text string) {
+		doc, err := NewDocument(text)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v does not wrap ErrInvalid", err)
+			}
+			return
+		}
+		prev := 0
+		for _, p := range doc.Protected() {
+			if p.Start < prev || p.End <= p.Start || p.End > len(text) {
+				t.Fatalf("span %v", p)
+			}
+			prev = p.End
+		}
+		for _, s := range doc.Sections() {
+			if s.Span.Start < 0 || s.Span.End < s.Span.Start || s.Span.End > len(text) || s.Level < 1 || s.Level > 6 {
+				t.Fatalf("section %+v", s)
+			}
+		}
+		if got := nfd(text); !utf8.ValidString(got) {
+			t.Fatal("nfd made invalid UTF-8")
+		}
+	})
+}
+
+// FuzzSchedule checks that a valid schedule stays within [Min, Max] at any
+// step, and an invalid one returns its Min without panicking.
+func FuzzSchedule(f *testing.F) {
+	f.Add(0, 4, 2, 8, 3)
+	f.Add(1, math.MaxInt, 0, math.MaxInt, math.MaxInt)
+	f.Fuzz(func(t *testing.T, kind, mx, mn, steps, step int) {
+		s := Schedule{Kind: ScheduleKind(kind), Max: mx, Min: mn, Steps: steps}
+		v := s.At(step)
+		if s.Validate() != nil {
+			return
+		}
+		if mx == 0 && mn == 0 {
+			mx, mn = 4, 2
+		}
+		if v < mn || v > mx {
+			t.Fatalf("%+v.At(%d) = %d", s, step, v)
+		}
 	})
 }
 
@@ -288,7 +529,6 @@ func BenchmarkApply100Edits(b *testing.B) {
 	for i := 0; sb.Len() < 100_000; i++ {
 		fmt.Fprintf(&sb, "- rule %d: keep answers grounded in the provided context.\n", i)
 	}
-	doc := skillMust(b, sb.String())
 	edits := make([]Edit, 100)
 	for i := range edits {
 		target := fmt.Sprintf("- rule %d:", i*17)
@@ -298,13 +538,21 @@ func BenchmarkApply100Edits(b *testing.B) {
 			edits[i] = Edit{Op: OpInsertBefore, Target: target, Content: "- a new rule."}
 		}
 	}
-	b.ReportAllocs()
-	for b.Loop() {
-		out, err := Apply(doc, edits)
-		if err != nil {
-			b.Fatal(err)
-		}
-		skillSink = out
+	for _, c := range []struct{ name, text string }{
+		{"LF", sb.String()},
+		{"CRLF", strings.ReplaceAll(sb.String(), "\n", "\r\n")}, // matched on its LF form, written back as CRLF
+	} {
+		doc := skillMust(b, c.text)
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				out, err := Apply(doc, edits)
+				if err != nil {
+					b.Fatal(err)
+				}
+				skillSink = out
+			}
+		})
 	}
 }
 
@@ -324,5 +572,21 @@ func BenchmarkDiff100KB(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		diffSink = Diff(x, y)
+	}
+}
+
+// The slow update keeps a CRLF document CRLF.
+func TestWithGuidanceKeepsCRLF(t *testing.T) {
+	doc := skillMust(t, "# S\r\n- a\r\n\r\n<!-- SLOW_UPDATE_START -->\r\nold\r\n<!-- SLOW_UPDATE_END -->\r\n")
+	got, err := withGuidance(doc, "- new\r\n- two")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "# S\r\n- a\r\n\r\n<!-- SLOW_UPDATE_START -->\r\n- new\r\n- two\r\n<!-- SLOW_UPDATE_END -->\r\n"
+	if got.Text() != want {
+		t.Fatalf("got %q, want %q", got.Text(), want)
+	}
+	if guidance(got) != "- new\r\n- two" {
+		t.Fatalf("guidance %q", guidance(got))
 	}
 }

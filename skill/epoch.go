@@ -26,7 +26,7 @@ func (o *Optimizer) epochEnd() {
 	ids := append([]string(nil), o.train...)
 	o.rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
 	ids = ids[:min(o.cfg.SlowSamples, len(ids))]
-	st.Slow = &slowScratch{IDs: ids, Rec: Record{Kind: KindSlow, Epoch: st.Epoch, Step: st.Step, Before: st.Current.Hash()}}
+	st.Slow = &slowScratch{IDs: ids, Rec: Record{Kind: KindSlow, Epoch: st.Epoch, Step: st.Step, Before: st.Current.Hash(), ScoreBefore: o.cfg.Gate.of(st.CurScore)}}
 	st.Phase = phSlowPrev
 }
 

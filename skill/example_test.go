@@ -82,14 +82,14 @@ func ExampleOptimizer_Run() {
 		panic(err)
 	}
 	for r := range o.Records() {
-		fmt.Printf("%s %d: %s %.2f\n", r.Kind, r.Step, r.Decision, r.ScoreAfter)
+		fmt.Println(r)
 	}
 	fmt.Printf("stop %s, best %.2f after %d evaluation units\n%s", out.Stop, out.BestScore, out.EvalUnits, out.Best.Text())
 	// Output:
-	// baseline 0: baseline 0.00
-	// step 1: accept_new_best 1.00
-	// step 2: no_edits 0.00
-	// final 2: keep 0.00
+	// baseline 0.0: baseline 0
+	// step 1.1: accept_new_best 0 → 1
+	// step 1.2: no_edits (no applicable edit was proposed)
+	// final 1.2: keep (the last document is the best)
 	// stop done, best 1.00 after 14 evaluation units
 	// # Skill
 	//
@@ -274,7 +274,7 @@ func ExampleApplyLenient() {
 	})
 	fmt.Printf("%q %+v %v\n", out.Text(), res, err)
 	// Output:
-	// "## Rules\n- Be concise.\n- Be brief.\n- Cite." {Applied:[0] Skipped:[1] Appended:[2]} <nil>
+	// "## Rules\n- Be concise.\n- Be brief.\n\n- Cite.\n" {Applied:[0] Skipped:[1] Appended:[2] Status:[applied_replace skipped_delete_target_not_found applied_insert_after_fallback_append]} <nil>
 }
 
 // Snapshot and Restore resume a run exactly, in another process if need be.
@@ -327,10 +327,26 @@ func ExampleWithEpochHook() {
 	//
 	// ## Rules
 	// - Answer the question.
-	// - State units.
 	// - Write dates as YYYY-MM-DD.
+	// - State units.
 	//
 	// <!-- SLOW_UPDATE_START -->
 	// - 0 items regressed last epoch: re-read the rules.
 	// <!-- SLOW_UPDATE_END -->
+}
+
+// A Budget gives each step's limits from schedules over the global step:
+// here the reference's edit schedule plus a line budget that shrinks.
+func ExampleBudget_At() {
+	b := skill.Budget{Steps: 6, Lines: &skill.Schedule{Kind: skill.ScheduleLinear, Max: 12, Min: 4, Steps: 6}}
+	for step := range 6 {
+		fmt.Printf("%+v\n", b.At(step))
+	}
+	// Output:
+	// {Edits:4 Lines:11 Chars:-1 Length:-1}
+	// {Edits:4 Lines:9 Chars:-1 Length:-1}
+	// {Edits:3 Lines:8 Chars:-1 Length:-1}
+	// {Edits:2 Lines:7 Chars:-1 Length:-1}
+	// {Edits:2 Lines:5 Chars:-1 Length:-1}
+	// {Edits:2 Lines:4 Chars:-1 Length:-1}
 }

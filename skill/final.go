@@ -8,7 +8,7 @@ func (o *Optimizer) promote(s valScore) {
 	st := &o.st
 	g := o.cfg.Gate
 	best, last := g.of(st.BestScore), g.of(s)
-	rec := Record{Kind: KindFinal, Epoch: st.Epoch, Step: st.Step, Before: st.Best.Hash(), After: st.Current.Hash(), ScoreBefore: best, ScoreAfter: last, Decision: DecisionKeep}
+	rec := Record{Kind: KindFinal, Epoch: st.Epoch, Step: st.Step, Before: st.Best.Hash(), After: st.Current.Hash(), ScoreBefore: best, ScoreAfter: last, Scored: true, Decision: DecisionKeep}
 	if last > best && g.fits(st.Current) {
 		st.Best, st.BestScore, st.BestStep = st.Current, s, st.Step
 		rec.Decision = DecisionPromote

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"testing"
 
@@ -178,4 +179,38 @@ func TestRestoreMutatedState(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzNewOptimizer feeds arbitrary numbers to the configuration: each is
+// refused with ErrInvalid or gives an optimizer whose first tasks, snapshot
+// and restore work.
+func FuzzNewOptimizer(f *testing.F) {
+	f.Add(4, 40, 8, 20, 1, 0.0, 0.05, 0, 0, uint64(42))
+	f.Add(math.MaxInt, math.MaxInt, math.MaxInt, -1, math.MaxInt, math.NaN(), 1.0, 9, 7, uint64(0))
+	f.Fuzz(func(t *testing.T, epochs, batch, perCall, slow, retries int, minDelta, level float64, test, metric int, seed uint64) {
+		cfg := skill.OptimizerConfig{Epochs: epochs, BatchSize: batch, PerCall: perCall, SlowSamples: slow, Retries: retries, Seed: seed,
+			Gate: skill.Gate{MinDelta: minDelta, Level: level, Test: skill.Test(test), Metric: skill.Metric(metric)}}
+		b := skillsim.NewBench(3, 12, 6)
+		doc, _ := skill.NewDocument(skillsim.Initial)
+		o, err := skill.NewOptimizer(doc, b.Train, b.Val, cfg)
+		if err != nil {
+			if !errors.Is(err, skill.ErrInvalid) {
+				t.Fatalf("error %v does not wrap ErrInvalid", err)
+			}
+			return
+		}
+		p := skillsim.NewProposer(1)
+		keepRunning(context.Background(), o, b, p, 8)
+		snap, err := o.Snapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		o2, err := skill.NewOptimizer(doc, b.Train, b.Val, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := o2.Restore(snap); err != nil {
+			t.Fatalf("own snapshot refused: %v", err)
+		}
+	})
 }

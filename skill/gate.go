@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sort"
 	"unicode/utf8"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mathext"
 )
 
@@ -62,8 +64,8 @@ func (g Gate) validate() error {
 		return fmt.Errorf("%w: Gate.Test = %d", ErrInvalid, g.Test)
 	case !(g.Level >= 0 && g.Level < 1):
 		return fmt.Errorf("%w: Gate.Level = %v (must be in (0, 1))", ErrInvalid, g.Level)
-	case g.Resamples < 0:
-		return fmt.Errorf("%w: Gate.Resamples = %d", ErrInvalid, g.Resamples)
+	case g.Resamples < 0 || g.Resamples > MaxResamples:
+		return fmt.Errorf("%w: Gate.Resamples = %d (must be in [0, %d])", ErrInvalid, g.Resamples, MaxResamples)
 	case g.MaxLength < 0:
 		return fmt.Errorf("%w: Gate.MaxLength = %d", ErrInvalid, g.MaxLength)
 	}
@@ -105,19 +107,44 @@ func (g Gate) fits(doc Document) bool {
 	return g.MaxLength == 0 || utf8.RuneCountInString(doc.Text()) <= g.MaxLength
 }
 
-// score summarises results (already in id order).
+// score summarises results (already in id order). The means do not depend
+// on the order of the items (two documents whose scores are the same
+// multiset tie exactly, on every metric) and never overflow (see mean).
 func (g Gate) score(rs []Result) valScore {
 	s := valScore{Items: make([]float64, len(rs))}
+	buf := make([]float64, len(rs))
 	for i, r := range rs {
-		s.Hard += r.Hard
-		s.Soft += r.Soft
+		buf[i] = r.Hard
 		s.Items[i] = g.value(r.Hard, r.Soft)
 	}
-	if n := float64(len(rs)); n > 0 {
-		s.Hard /= n
-		s.Soft /= n
+	s.Hard = mean(buf)
+	for i, r := range rs {
+		buf[i] = r.Soft
 	}
+	s.Soft = mean(buf)
 	return s
+}
+
+// mean returns the mean of finite xs, reordering xs: sorted, then summed
+// with compensation (gonum's floats.SumCompensated), so that the result is
+// the same for every permutation of the values — a plain left-to-right sum
+// gives 0.3+0.2+0.1 = 0.6000000000000001 but 0.1+0.2+0.3 = 0.6, which made
+// a permuted split look like an improvement — and accurate to about one
+// ulp. If the sum overflows (values near ±MaxFloat64), the terms are
+// scaled by 1/n first, so the mean is always finite. O(n log n).
+func mean(xs []float64) float64 {
+	n := len(xs)
+	if n == 0 {
+		return 0
+	}
+	sort.Float64s(xs)
+	if s := floats.SumCompensated(xs); !math.IsInf(s, 0) && !math.IsNaN(s) {
+		return s / float64(n)
+	}
+	for i := range xs {
+		xs[i] /= float64(n)
+	}
+	return floats.SumCompensated(xs)
 }
 
 // verdict is the gate's decision on a candidate.
@@ -193,9 +220,18 @@ func bootstrapTest(cand, cur []float64, b int, rng *rand.Rand) float64 {
 	if n == 0 {
 		return 1
 	}
+	// Differences and resampled sums are scaled by 1/(2n) when the scores
+	// are large enough to overflow (only the sign of a sum matters).
+	scale := 1.0
+	for i := range cand {
+		if math.Abs(cand[i]) > math.MaxFloat64/float64(4*n) || math.Abs(cur[i]) > math.MaxFloat64/float64(4*n) {
+			scale = 0.5 / float64(n)
+			break
+		}
+	}
 	d := make([]float64, n)
 	for i := range d {
-		d[i] = cand[i] - cur[i]
+		d[i] = cand[i]*scale - cur[i]*scale
 	}
 	notBetter := 0
 	for range b {

@@ -96,3 +96,38 @@ func TestGateDecide(t *testing.T) {
 		}
 	}
 }
+
+// Issue 15: validation scores that are a permutation of the current ones
+// are a tie on every metric, however the floating-point sum rounds
+// ({0.3, 0.2, 0.1} summed in order is 0.6000000000000001, reversed 0.6).
+func TestGateRejectsPermutedTies(t *testing.T) {
+	cur := []Result{{ID: "a", Hard: 1, Soft: 0.3}, {ID: "b", Hard: 0, Soft: 0.2}, {ID: "c", Hard: 1, Soft: 0.1}}
+	cand := []Result{{ID: "a", Hard: 1, Soft: 0.1}, {ID: "b", Hard: 1, Soft: 0.2}, {ID: "c", Hard: 0, Soft: 0.3}}
+	x, y, z := 0.3, 0.2, 0.1
+	if x+y+z == z+y+x {
+		t.Fatal("the example no longer shows the rounding it guards against")
+	}
+	doc, _ := NewDocument("x")
+	for _, g := range []Gate{{Metric: MetricHard}, {Metric: MetricSoft}, {Metric: MetricMixed}, {Metric: MetricMixed, MixedWeight: 0.3}} {
+		c, k := g.score(cand), g.score(cur)
+		if v := g.decide(c, k, doc, nil); v.accept || v.reason != "tie" {
+			t.Errorf("%v: %v vs %v accepted (%+v)", g.Metric, g.of(c), g.of(k), v)
+		}
+	}
+}
+
+// mean is exact for permutations, accurate, and finite near ±MaxFloat64.
+func TestMeanOverflowSafe(t *testing.T) {
+	if m := mean([]float64{1e308, 1e308, 1e308}); m != 1e308 {
+		t.Fatalf("mean of 1e308s = %v", m)
+	}
+	if m := mean([]float64{math.MaxFloat64, math.MaxFloat64, -math.MaxFloat64}); math.IsInf(m, 0) || math.Abs(m-math.MaxFloat64/3) > 1e292 {
+		t.Fatalf("mean = %v", m)
+	}
+	if m := mean([]float64{0.1, 0.2, 0.3}); m != mean([]float64{0.3, 0.1, 0.2}) {
+		t.Fatal("order-dependent")
+	}
+	if m := mean([]float64{1, 1e100, 1, -1e100}); m != 0.5 {
+		t.Fatalf("compensated mean = %v, want 0.5", m)
+	}
+}

@@ -803,3 +803,118 @@ func TestSelectionPrefersEditsProposedByMoreCalls(t *testing.T) {
 		}
 	}
 }
+
+// Issue 15: the audit trail keeps zero scores (a baseline of 0 is written,
+// not dropped by omitempty) and a step without edits says so instead of
+// showing 0 → 0.
+func TestAuditKeepsZeroScoresAndNoEditSteps(t *testing.T) {
+	doc, _ := skill.NewDocument("# Skill\n")
+	zero := skill.EvaluatorFunc(func(_ context.Context, _ skill.Document, _ skill.Split, ids []string) ([]skill.Result, error) {
+		out := make([]skill.Result, len(ids))
+		for i, id := range ids {
+			out[i] = skill.Result{ID: id, Failure: "x: y"}
+		}
+		return out, nil
+	})
+	none := skill.ProposerFunc(func(context.Context, skill.Request) (skill.Proposal, error) { return skill.Proposal{}, nil })
+	o, err := skill.NewOptimizer(doc, []string{"t"}, []string{"v"}, skill.OptimizerConfig{Epochs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.Run(context.Background(), zero, none); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := o.WriteAudit(&buf); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if !strings.Contains(lines[0], `"score_after":0,"scored":true`) {
+		t.Fatalf("baseline record drops its zero score: %s", lines[0])
+	}
+	recs, err := skill.ReadAudit(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := recs[1]
+	if step.Decision != skill.DecisionNoEdits || step.Scored {
+		t.Fatalf("step record %+v", step)
+	}
+	if s := step.String(); !strings.Contains(s, "no_edits") || strings.Contains(s, "→") {
+		t.Fatalf("no-edits step prints %q", s)
+	}
+	if s := recs[0].String(); s != "baseline 0.0: baseline 0" {
+		t.Fatalf("baseline prints %q", s)
+	}
+}
+
+// driveCfg runs cfg with ask/tell on a fixed clock, snapshotting the
+// optimizer every k tasks and continuing in a fresh one restored from the
+// snapshot (k = 0: never), and returns the records, the summary and every
+// snapshot taken at a task boundary in order.
+func driveCfg(t *testing.T, cfg skill.OptimizerConfig, k int) ([]skill.Record, skill.Summary, [][]byte) {
+	t.Helper()
+	o, b, p := newRun(t, cfg)
+	ctx := context.Background()
+	var snaps [][]byte
+	for n := 1; ; n++ {
+		snap, err := o.Snapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		snaps = append(snaps, snap)
+		if k > 0 && n%k == 0 {
+			o2, _, _ := newRun(t, cfg)
+			if err := o2.Restore(snap); err != nil {
+				t.Fatal(err)
+			}
+			o = o2
+		}
+		task := o.NextAt(time.Unix(0, 0))
+		if task.Kind == skill.TaskDone {
+			return records(o), o.Summary(), snaps
+		}
+		if err := o.Tell(answer(ctx, task, b, p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Property (issue 14): for every configuration, snapshotting, restoring
+// into a fresh Optimizer and continuing gives bit-identical snapshots at
+// every later task boundary, the same audit trail and the same summary.
+func TestSnapshotContinuationProperty(t *testing.T) {
+	cfgs := map[string]skill.OptimizerConfig{
+		"gated slow update, sign test": {Epochs: 3, SlowUpdate: skill.SlowGated, Gate: skill.Gate{Test: skill.TestSign, Level: 0.4}},
+		"lenient, soft metric":         {Epochs: 2, Lenient: true, Gate: skill.Gate{Metric: skill.MetricSoft}},
+		"failure only, buffer kept":    {Epochs: 2, FailureOnly: true, BufferReset: skill.ResetNever, BufferCapacity: 3, Selector: skill.Greedy{}},
+		"mixed metric, length budget":  {Epochs: 2, Gate: skill.Gate{Metric: skill.MetricMixed, MaxLength: 2000}, Budget: skill.Budget{Lines: &skill.Schedule{Max: 6, Min: 2, Steps: 6}}},
+		"eval budget":                  {MaxEvalUnits: 500, Seed: 9},
+	}
+	ks := []int{1, 5}
+	if testing.Short() {
+		ks = []int{3}
+		delete(cfgs, "failure only, buffer kept")
+		delete(cfgs, "eval budget")
+	}
+	for name, cfg := range cfgs {
+		want, wantOut, wantSnaps := driveCfg(t, cfg, 0)
+		for _, k := range ks {
+			got, gotOut, gotSnaps := driveCfg(t, cfg, k)
+			if d := cmp.Diff(want, got); d != "" {
+				t.Fatalf("%s, k = %d: records differ\n%s", name, k, d)
+			}
+			if d := cmp.Diff(wantOut, gotOut, cmp.Comparer(func(a, b skill.Document) bool { return a.Hash() == b.Hash() })); d != "" {
+				t.Fatalf("%s, k = %d: summary differs\n%s", name, k, d)
+			}
+			if len(gotSnaps) != len(wantSnaps) {
+				t.Fatalf("%s, k = %d: %d task boundaries, want %d", name, k, len(gotSnaps), len(wantSnaps))
+			}
+			for i := range wantSnaps {
+				if !bytes.Equal(wantSnaps[i], gotSnaps[i]) {
+					t.Fatalf("%s, k = %d: snapshot %d differs", name, k, i)
+				}
+			}
+		}
+	}
+}

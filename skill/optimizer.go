@@ -2,8 +2,11 @@ package skill
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
+	"unicode/utf8"
 )
 
 // Optimizer runs SkillOpt on one skill document. Drive it with Run, or
@@ -64,7 +67,10 @@ func checkIDs(split string, ids []string) error {
 		return fmt.Errorf("%w: no %s items", ErrInvalid, split)
 	}
 	seen := make(map[string]bool, len(ids))
-	for _, id := range ids {
+	for i, id := range ids {
+		if !utf8.ValidString(id) {
+			return fmt.Errorf("%w: %s[%d] = %q is not valid UTF-8 (ids must survive a JSON snapshot)", ErrInvalid, split, i, id)
+		}
 		if seen[id] {
 			return fmt.Errorf("%w: duplicate %s id %q", ErrInvalid, split, id)
 		}
@@ -135,7 +141,11 @@ func (o *Optimizer) elapsed() time.Duration {
 	if !o.clocked {
 		return o.st.Elapsed
 	}
-	return o.st.Elapsed + o.latest.Sub(o.started)
+	d := o.latest.Sub(o.started)
+	if d > math.MaxInt64-o.st.Elapsed {
+		return math.MaxInt64
+	}
+	return o.st.Elapsed + d
 }
 
 // observe records the caller's clock reading; time never runs backwards.
@@ -164,11 +174,27 @@ func (o *Optimizer) NextAt(now time.Time) Task {
 		return Task{Kind: TaskDone, Stop: StopFailed}
 	}
 	o.observe(now)
-	if o.pending != nil {
-		return *o.pending
+	if o.pending == nil {
+		t := o.advance()
+		o.pending = &t
 	}
-	t := o.advance()
-	o.pending = &t
+	return o.pending.exposed()
+}
+
+// exposed returns a copy of t that shares nothing mutable with the
+// Optimizer except Request.Buffer (documented as read-only), so that a
+// caller changing a task's ids, rollouts, retry or pairs cannot change the
+// run or its snapshot.
+func (t Task) exposed() Task {
+	t.IDs = slices.Clone(t.IDs)
+	t.Request.Rollouts = slices.Clone(t.Request.Rollouts)
+	if r := t.Request.Retry; r != nil {
+		c := *r
+		c.Previous.Edits = slices.Clone(c.Previous.Edits)
+		c.Errors = slices.Clone(c.Errors)
+		t.Request.Retry = &c
+	}
+	t.EpochRequest.Pairs = slices.Clone(t.EpochRequest.Pairs)
 	return t
 }
 
@@ -200,7 +226,7 @@ func (o *Optimizer) advance() Task {
 				continue
 			}
 			st.Step++
-			st.Scratch = &scratch{Rec: Record{Kind: KindStep, Epoch: st.Epoch, Step: st.Step, Before: st.Current.Hash()}}
+			st.Scratch = &scratch{Rec: Record{Kind: KindStep, Epoch: st.Epoch, Step: st.Step, Before: st.Current.Hash(), ScoreBefore: o.cfg.Gate.of(st.CurScore)}}
 			st.Phase = phRollout
 		case phRollout:
 			if t, ok := o.evalTask(PurposeRollout, st.Current, SplitTrain, o.batchIDs()); ok {
@@ -263,7 +289,10 @@ func (o *Optimizer) advance() Task {
 func (o *Optimizer) batchIDs() []string {
 	b := o.cfg.BatchSize
 	lo := o.st.StepInEpoch * b
-	hi := min(lo+b, len(o.train))
+	hi := len(o.train)
+	if b < hi-lo {
+		hi = lo + b
+	}
 	ids := make([]string, 0, hi-lo)
 	for _, k := range o.st.Order[lo:hi] {
 		ids = append(ids, o.train[k])

@@ -30,6 +30,12 @@ func (o *Optimizer) Run(ctx context.Context, ev Evaluator, p Proposer) (Summary,
 	if ev == nil || p == nil {
 		return o.Summary(), fmt.Errorf("%w: nil Evaluator or Proposer", ErrInvalid)
 	}
+	if f, ok := ev.(EvaluatorFunc); ok && f == nil {
+		return o.Summary(), fmt.Errorf("%w: nil EvaluatorFunc", ErrInvalid)
+	}
+	if f, ok := p.(ProposerFunc); ok && f == nil {
+		return o.Summary(), fmt.Errorf("%w: nil ProposerFunc", ErrInvalid)
+	}
 	hook, _ := p.(EpochHook)
 	if h, ok := p.(interface{ hasEpochHook() bool }); ok && !h.hasEpochHook() && o.cfg.SlowUpdate == SlowAuto {
 		hook = nil

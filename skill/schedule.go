@@ -70,7 +70,7 @@ func (s Schedule) At(step int) int {
 	if s.Validate() != nil {
 		return mn
 	}
-	t := math.Min(1, float64(max(step, 0)+1)/float64(s.Steps))
+	t := math.Min(1, (float64(max(step, 0))+1)/float64(s.Steps))
 	var v float64
 	switch s.Kind {
 	case ScheduleCosine:
@@ -80,5 +80,12 @@ func (s Schedule) At(step int) int {
 	default:
 		return mx
 	}
-	return max(mn, int(math.RoundToEven(v)))
+	v = math.RoundToEven(v)
+	switch { // clamp before converting: float64(MaxInt) does not convert back
+	case v >= float64(mx):
+		return mx
+	case v <= float64(mn):
+		return mn
+	}
+	return int(v)
 }

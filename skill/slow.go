@@ -19,9 +19,11 @@ func guidance(d Document) string {
 // region holding g (empty: the epoch-1 placeholder) appended at the end, as the reference's slow update
 // rewrites its block (runs of blank lines left by the removal collapse to
 // one blank line).
+//
+// A document whose line breaks are all CRLF stays CRLF.
 func withGuidance(d Document, g string) (Document, error) {
-	text := d.text
-	spans := d.Protected()
+	text, _, crlf := lfForm(d.text, nil)
+	spans, _ := protectedSpans(text)
 	for k := len(spans) - 1; k >= 0; k-- {
 		text = text[:spans[k].Start] + text[spans[k].End:]
 	}
@@ -31,12 +33,16 @@ func withGuidance(d Document, g string) (Document, error) {
 		}
 	}
 	text = strings.TrimRight(text, " \t\r\n")
-	g = strings.TrimSpace(g)
+	g = strings.TrimSpace(strings.ReplaceAll(g, "\r\n", "\n"))
 	if strings.Contains(g, ProtectedStart) || strings.Contains(g, ProtectedEnd) {
 		return d, errGuidanceMarkers
 	}
 	if g != "" {
 		g += "\n"
 	}
-	return NewDocument(text + "\n\n" + ProtectedStart + "\n" + g + ProtectedEnd + "\n")
+	out := text + "\n\n" + ProtectedStart + "\n" + g + ProtectedEnd + "\n"
+	if crlf {
+		out = strings.ReplaceAll(out, "\n", "\r\n")
+	}
+	return NewDocument(out)
 }

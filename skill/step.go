@@ -22,8 +22,13 @@ func (o *Optimizer) planCalls(rs []Result) {
 	s.Rec.Failed, s.Rec.Total = len(fail), len(rs)
 	for k, group := range [][]int{fail, succ} {
 		o.rng.Shuffle(len(group), func(i, j int) { group[i], group[j] = group[j], group[i] })
-		for lo := 0; lo < len(group); lo += o.cfg.PerCall {
-			s.Batches = append(s.Batches, minibatch{Successes: k == 1, Items: group[lo:min(lo+o.cfg.PerCall, len(group))]})
+		for lo := 0; lo < len(group); {
+			hi := len(group)
+			if o.cfg.PerCall < hi-lo {
+				hi = lo + o.cfg.PerCall
+			}
+			s.Batches = append(s.Batches, minibatch{Successes: k == 1, Items: group[lo:hi]})
+			lo = hi
 		}
 	}
 	if len(s.Batches) == 0 {
@@ -153,7 +158,7 @@ func (o *Optimizer) buildCandidate() {
 		var res LenientResult
 		cand, res, err = ApplyLenient(cur, sel)
 		for _, i := range res.Skipped {
-			s.Rec.Dropped = append(s.Rec.Dropped, Dropped{Call: -1, Index: i, Edit: sel[i], Reason: "skipped by lenient application"})
+			s.Rec.Dropped = append(s.Rec.Dropped, Dropped{Call: -1, Index: i, Edit: sel[i], Reason: "skipped by lenient application: " + res.Status[i]})
 		}
 	} else {
 		cand, err = Apply(cur, sel)
@@ -190,7 +195,7 @@ func (o *Optimizer) describe(rec *Record, before, after Document) Size {
 func (o *Optimizer) judge(cand Document, s valScore, rec *Record) (Decision, string) {
 	st := &o.st
 	g := o.cfg.Gate
-	rec.ScoreBefore, rec.ScoreAfter = g.of(st.CurScore), g.of(s)
+	rec.ScoreBefore, rec.ScoreAfter, rec.Scored = g.of(st.CurScore), g.of(s), true
 	v := g.decide(s, st.CurScore, cand, o.rng)
 	rec.PValue = v.p
 	if !v.accept {

@@ -28,9 +28,9 @@ func (s Stop) String() string {
 func (o *Optimizer) budgetStop(units, calls int) Stop {
 	c := o.cfg
 	switch {
-	case c.MaxEvalUnits > 0 && o.st.EvalUnits+units > c.MaxEvalUnits:
+	case c.MaxEvalUnits > 0 && units > c.MaxEvalUnits-o.st.EvalUnits:
 		return StopEvalBudget
-	case c.MaxProposerCalls > 0 && o.st.Calls+calls > c.MaxProposerCalls:
+	case c.MaxProposerCalls > 0 && calls > c.MaxProposerCalls-o.st.Calls:
 		return StopProposerBudget
 	case c.MaxCost > 0 && o.st.Cost >= c.MaxCost:
 		return StopCostBudget

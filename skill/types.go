@@ -99,6 +99,6 @@ type Summary struct {
 	Stop          Stop
 	EvalUnits     int
 	ProposerCalls int
-	Cost          float64
+	Cost          float64 // summed with saturation at math.MaxFloat64
 	Elapsed       time.Duration
 }
