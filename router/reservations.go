@@ -38,7 +38,7 @@ type reservation struct {
 	Model   int32  `json:"model"`
 	Account int32  `json:"account"` // the tenant charged (0: the root)
 	Amount  int64  `json:"amount"`
-	At      int64  `json:"at"` // routing time, Unix ns
+	At      int64  `json:"at"`  // routing time, Unix ns
 	Seq     uint64 `json:"seq"` // window entry (0 = none)
 	N       uint64 `json:"n"`   // issue number (deadline order)
 	prev    int32
