@@ -5,9 +5,12 @@ import (
 	"errors"
 	"math"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/budgetkit/budgetkit/internal/randx"
 )
 
 var day0 = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
@@ -323,5 +326,81 @@ func TestPacerConfigBadInput(t *testing.T) {
 	}
 	if after, _ := p.Snapshot(); string(after) != string(mid) {
 		t.Error("failed AddTenant changed the pacer")
+	}
+}
+
+// TestPacersShareALedger runs 4 pacers with 8 goroutines each over one
+// MemoryLedger with tenant budgets. With actual ≤ reserved, no budget is
+// exceeded, and every hold ends settled, released or expired.
+func TestPacersShareALedger(t *testing.T) {
+	cfg := PacerConfig{Models: simModels, Budget: 40, Horizon: 4000, TTL: time.Hour, Tenants: []Tenant{
+		{Name: "team:a", Budget: 25}, {Name: "team:b", Budget: 25},
+		{Name: "k1", Parent: "team:a", Budget: 12, Requests: 1000}, {Name: "k2", Parent: "team:a", Budget: 12},
+		{Name: "k3", Parent: "team:b", Budget: 12}, {Name: "k4", Parent: "team:b", Budget: 30},
+	}}
+	accounts, err := cfg.LedgerAccounts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ledger := mustLedger(t, accounts...)
+	cfg.Ledger = ledger
+	keys := []string{"k1", "k2", "k3", "k4", "team:a", ""}
+	var wg sync.WaitGroup
+	var served atomic.Int64
+	for r := 0; r < 4; r++ {
+		p, err := NewPacer(cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for g := 0; g < 8; g++ {
+			wg.Add(1)
+			go func(seed uint64) {
+				defer wg.Done()
+				rng := randx.New(seed, 9)
+				reqs := simTraffic(seed, 400)
+				for i, rq := range reqs {
+					c := [3]float64{rq.c[0] * 1000, rq.c[1] * 1000, rq.c[2] * 1000} // ≈ $0.3–10 per request
+					q := Query{Tenant: keys[rng.IntN(len(keys))], At: day0.Add(time.Duration(i) * time.Millisecond)}
+					ch, err := p.Decide(bg, q, rq.q[:], c[:])
+					if err != nil {
+						if !errors.Is(err, ErrRejected) {
+							t.Error(err)
+							return
+						}
+						continue
+					}
+					switch rng.IntN(10) {
+					case 0:
+						err = p.Release(bg, q.At, ch.Reservation)
+					case 1: // abandoned: expires
+					default:
+						err = p.Settle(bg, q.At, ch.Reservation, ch.Cost*rng.Float64())
+						served.Add(1)
+					}
+					if err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}(uint64(10*r + g))
+		}
+	}
+	wg.Wait()
+	end := day0.Add(2 * time.Hour)
+	if _, err := ledger.Expire(bg, end); err != nil {
+		t.Fatal(err)
+	}
+	if ledger.Live() != 0 {
+		t.Errorf("%d holds left", ledger.Live())
+	}
+	for _, a := range accounts {
+		b, _ := ledger.Balance(bg, end, a.Name)
+		t.Logf("%-7s spent %6.2f of %5.2f", a.Name, float64(b.Spent)*1e-9, float64(a.Limit)*1e-9)
+		if b.Spent > a.Limit || b.Held != 0 {
+			t.Errorf("%s: %+v", a.Name, b)
+		}
+	}
+	if served.Load() < 20 {
+		t.Errorf("only %d requests served", served.Load())
 	}
 }
