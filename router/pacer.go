@@ -58,14 +58,19 @@ import (
 // # Periods and the traffic forecast
 //
 // Each budget resets at its Period (calendar hours, days, ISO weeks or
-// months in a time.Location, a fixed length, or never). Within a period the
-// forecast of remaining requests comes from the arrival rate observed so
-// far, with the configured expectation (Horizon, Tenant.Requests) as a
-// prior worth a tenth of a period (see the forecast formula on
-// accountState's helpers in the source): traffic above the expectation
-// raises the price and is served by cheaper models to the end of the
-// period rather than cut off when the expected number has been served.
-// The dual variables carry over from one period to the next.
+// months in a time.Location, a fixed length, or never). Within a period
+// [s, e) of length L the forecast of the requests still to come at time t
+// is the posterior mean arrival rate of a Gamma–Poisson model times the
+// time left,
+//
+//	forecast = (w·R + n)/(w·L + t − s) · (e − t),   w = 0.1,
+//
+// n being the requests seen so far and R the configured expectation
+// (Horizon, Tenant.Requests), which weighs as a tenth of a period of
+// observation; for a Lifetime budget it is R − n. Traffic above the
+// expectation raises the price and is served by cheaper models to the end
+// of the period rather than cut off when the expected number has been
+// served. The dual variables carry over from one period to the next.
 //
 // # When spend can exceed a budget
 //
