@@ -363,7 +363,7 @@ func (p *Pacer) Decide(ctx context.Context, q Query, quality, cost []float64) (C
 	}
 	if p.cfg.WarmStart > 0 && !st.Warm.Done && st.Warm.add(quality, cost, p.cfg.WarmStart) {
 		rho0 := p.accts[0].rho0
-		st.Accounts[0].Mu = rho0 * st.Warm.lambda(n, rho0)
+		st.Accounts[0].Mu = min(muMax, rho0*st.Warm.lambda(n, rho0))
 		if p.cfg.Multiplicative {
 			st.Accounts[0].Mu = max(st.Accounts[0].Mu, 1e-9)
 		}
@@ -525,10 +525,15 @@ func (p *Pacer) step(as *accountState, rho0, diff float64) {
 	} else {
 		as.Mu = max(0, as.Mu+g)
 	}
-	if !num.IsFinite(as.Mu) || as.Mu > 1e300 {
-		as.Mu = 1e300
+	if !num.IsFinite(as.Mu) || as.Mu > muMax {
+		as.Mu = muMax
 	}
 }
+
+// muMax bounds the dual variables: a price of 10¹² per-request budgets per
+// unit of cost already sends every request to the cheapest model, and the
+// bound keeps λ·ĉ finite for any budget and cost the Units can express.
+const muMax = 1e12
 
 // Observe settles the reservation of a Choice returned by Route or Decide
 // with the actual cost o.Cost at time q.At (time.Now() if zero); see

@@ -115,7 +115,7 @@ type PacerConfig struct {
 	InitialLambda float64
 	// WarmStart, if > 0, fits the root's μ after the first WarmStart
 	// requests from their predictions by the batch dual (PORT's warm
-	// start), at most 2²⁰.
+	// start), at most 2²⁰ (and WarmStart × len(Models) ≤ 2²⁴).
 	WarmStart int
 	// Fallback chooses reject (default) or cheapest when nothing fits.
 	Fallback Fallback
@@ -181,11 +181,11 @@ func (c PacerConfig) withDefaults() (PacerConfig, error) {
 	if c.Multiplicative && c.InitialLambda == 0 {
 		c.InitialLambda = 1
 	}
-	if !num.IsFinite(c.InitialLambda) || c.InitialLambda < 0 {
-		return c, fmt.Errorf("%w: PacerConfig.InitialLambda = %v (must be finite and ≥ 0)", ErrInvalid, c.InitialLambda)
+	if !(c.InitialLambda >= 0 && c.InitialLambda <= muMax) {
+		return c, fmt.Errorf("%w: PacerConfig.InitialLambda = %v (must be in [0, 10¹²])", ErrInvalid, c.InitialLambda)
 	}
-	if c.WarmStart < 0 || c.WarmStart > 1<<20 {
-		return c, fmt.Errorf("%w: PacerConfig.WarmStart = %d (must be in [0, 2²⁰])", ErrInvalid, c.WarmStart)
+	if c.WarmStart < 0 || c.WarmStart > 1<<20 || c.WarmStart*len(c.Models) > 1<<24 {
+		return c, fmt.Errorf("%w: PacerConfig.WarmStart = %d (must be in [0, 2²⁰], and WarmStart × models ≤ 2²⁴)", ErrInvalid, c.WarmStart)
 	}
 	if c.Fallback != FallbackReject && c.Fallback != FallbackCheapest {
 		return c, fmt.Errorf("%w: PacerConfig.Fallback = %v (unknown)", ErrInvalid, c.Fallback)

@@ -147,7 +147,7 @@ func (p *Pacer) rebuild(snap *pacerSnap) (*Pacer, error) {
 	held := make([]int64, len(f.accts))
 	for i, as := range st.Accounts {
 		a := &f.accts[i]
-		if !num.IsFinite(as.Mu) || as.Mu < 0 || as.Mu > 1e300 {
+		if !num.IsFinite(as.Mu) || as.Mu < 0 || as.Mu > muMax {
 			return nil, fmt.Errorf("accounts[%d].mu = %v", i, as.Mu)
 		}
 		if as.Arrivals < 0 || as.Spent < 0 || as.Spent > maxUnits || as.Held < 0 || as.Held > maxUnits {
