@@ -144,4 +144,3 @@ func muString(p *Pacer) string {
 	b, _ := json.Marshal(p.st.Accounts[0].Mu)
 	return string(b)
 }
-
