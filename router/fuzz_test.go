@@ -137,7 +137,7 @@ func FuzzSnapshotRestore(f *testing.F) {
 	p, _ := NewPacer(PacerConfig{Models: simModels, Budget: 1, Horizon: 10, Window: time.Minute, WindowBudget: 1, WarmStart: 2}, nil)
 	ch, _ := p.Decide(bg, Query{At: time.Unix(100, 0)}, []float64{1, 2, 3}, []float64{0.1, 0.2, 0.3})
 	p.Decide(bg, Query{At: time.Unix(101, 0)}, []float64{1, 2, 3}, []float64{0.1, 0.2, 0.3})
-	p.Settle(bg, time.Time{}, ch.Reservation, 0.05)
+	p.Settle(bg, time.Unix(101, 0), ch.Reservation, 0.05)
 	ps, _ := p.Snapshot()
 	tr, _ := NewTauTracker(TauTrackerConfig{Target: 0.3})
 	tr.Decide(0.7)
@@ -146,7 +146,14 @@ func FuzzSnapshotRestore(f *testing.F) {
 	nz.Add(0.1)
 	nz.Add(0.2)
 	ns, _ := nz.Snapshot()
-	for _, s := range [][]byte{ps, ts, ns, []byte(`{}`), []byte(`{"kind":"router.Pacer","version":1}`)} {
+	ml, _ := NewMemoryLedger([]Account{{Name: "g", Limit: 100, Period: Period{Kind: Daily, Location: time.UTC}}, {Name: "k", Limit: 10}})
+	ml.Reserve(bg, day0, Hold{ID: 5, Accounts: []string{"g", "k"}, Amount: 3, Deadline: day0.Add(time.Hour)})
+	ls, _ := ml.Snapshot()
+	tp, _ := NewPacer(tenantPacerConfig(), nil)
+	tp.Decide(bg, Query{Tenant: "k1", At: day0}, []float64{1, 2, 3}, []float64{0.01, 0.02, 0.03})
+	tp.AddTenant(bg, Tenant{Name: "k9", Budget: 0.1})
+	tps, _ := tp.Snapshot()
+	for _, s := range [][]byte{ps, ts, ns, ls, tps, []byte(`{}`), []byte(`{"kind":"router.Pacer","version":1}`)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -178,6 +185,28 @@ func FuzzSnapshotRestore(f *testing.F) {
 			t.Fatalf("tracker: %v", err)
 		}
 		tr.Decide(0.5)
+
+		l, _ := NewMemoryLedger(nil)
+		if err := l.Restore(data); err != nil && !errors.Is(err, ErrSnapshot) {
+			t.Fatalf("ledger: %v", err)
+		} else if err == nil {
+			l.Expire(bg, day0.Add(48*time.Hour))
+			if again, err := l.Snapshot(); err != nil || l.Restore(again) != nil {
+				t.Fatalf("restored ledger cannot round-trip: %v", err)
+			}
+		}
+
+		tp, _ := NewPacer(tenantPacerConfig(), nil)
+		if err := tp.Restore(data); err != nil && !errors.Is(err, ErrSnapshot) {
+			t.Fatalf("tenant pacer: %v", err)
+		} else if err == nil {
+			for _, tenant := range []string{"", "team", "k1", "k9"} {
+				tp.Decide(bg, Query{Tenant: tenant, At: day0.Add(time.Hour)}, []float64{1, 2, 3}, []float64{0.01, 0.02, 0.03})
+			}
+			if again, err := tp.Snapshot(); err != nil || tp.Restore(again) != nil {
+				t.Fatalf("restored pacer cannot round-trip: %v", err)
+			}
+		}
 
 		nz, _ := NewCostNormalizer(NormalizerConfig{Window: 4})
 		if err := nz.Restore(data); err != nil && !errors.Is(err, ErrSnapshot) {
@@ -220,4 +249,50 @@ func TestSnapshotRestoreRoundTrip(t *testing.T) {
 			t.Fatalf("%T: bad snapshot: %v", pair[0], err)
 		}
 	}
+}
+
+// FuzzMemoryLedger drives a ledger with arbitrary operations, accounts and
+// amounts: no panic, only the documented errors, spend within limits when
+// settlements do not exceed holds, and the balances' invariants.
+func FuzzMemoryLedger(f *testing.F) {
+	f.Add([]byte{0, 1, 5, 0, 2, 3, 1, 1, 2, 2, 0, 4, 3, 9}, "key", int64(100))
+	f.Add([]byte{0, 0, 255, 1, 0, 255, 3, 200}, "\xff", int64(1))
+	f.Fuzz(func(t *testing.T, ops []byte, name string, limit int64) {
+		l, err := NewMemoryLedger([]Account{{Name: "g", Limit: 1000, Period: Period{Kind: FixedLength, Length: time.Minute}}, {Name: name, Limit: limit}})
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatal(err)
+			}
+			return
+		}
+		accounts := [][]string{{"g"}, {name}, {"g", name}, {name, "g"}, {"g", "g"}, {"nobody"}}
+		now := day0
+		for i := 0; i+2 < len(ops); i += 3 {
+			op, a, b := ops[i]%5, int(ops[i+1]), int64(ops[i+2])
+			now = now.Add(time.Duration(a) * time.Second)
+			var err error
+			switch op {
+			case 0, 1:
+				err = l.Reserve(bg, now, Hold{ID: uint64(i), Accounts: accounts[a%len(accounts)], Amount: b - 5, Deadline: now.Add(time.Duration(b) * time.Second)})
+			case 2:
+				err = l.Settle(bg, now, uint64(a), b-3)
+			case 3:
+				err = l.Release(bg, now, uint64(a))
+			case 4:
+				_, err = l.Expire(bg, now)
+			}
+			if err != nil && !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrBudgetExhausted) && !errors.Is(err, ErrUnknownReservation) {
+				t.Fatalf("op %d: %v", op, err)
+			}
+			for _, acct := range []string{"g", name} {
+				bal, err := l.Balance(bg, now, acct)
+				if err != nil || bal.Held < 0 || bal.Spent < 0 || bal.Remaining() < 0 || bal.Remaining() > bal.Limit {
+					t.Fatalf("balance %+v %v", bal, err)
+				}
+			}
+		}
+		if _, err := l.Expire(bg, now.Add(time.Hour)); err != nil || l.Live() != 0 {
+			t.Fatalf("holds left after expiry: %d %v", l.Live(), err)
+		}
+	})
 }
