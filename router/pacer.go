@@ -116,6 +116,7 @@ type Pacer struct {
 	winLimit  int64
 
 	mu     sync.Mutex
+	epoch  uint64 // incremented by Restore: calls in flight across it fail
 	accts  []paceAccount
 	index  map[string]int32
 	issuer uint32
@@ -427,12 +428,20 @@ func (p *Pacer) Decide(ctx context.Context, q Query, quality, cost []float64) (C
 		return ch, nil
 	}
 	st.Res.Slots[slot].Pending = true
+	epoch := p.epoch
 	p.mu.Unlock()
 
 	err := p.ledger.Reserve(ctx, time.Unix(0, t), Hold{ID: id, Accounts: path, Amount: amount, Deadline: time.Unix(0, t+p.ttl)})
 
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.epoch != epoch {
+		if err == nil {
+			_ = p.ledger.Release(ctx, time.Unix(0, t), id) // best effort; it expires otherwise
+		}
+		bad.Rejected, bad.Reason = true, "pacer restored during the call"
+		return bad, fmt.Errorf("%w: the pacer was restored during the call", ErrRejected)
+	}
 	s := &st.Res.Slots[slot]
 	s.Pending = false
 	switch {
@@ -594,6 +603,7 @@ func (p *Pacer) end(ctx context.Context, now time.Time, id uint64, actual float6
 	st.LastNow = t
 	if !st.Res.Slots[i].Local {
 		st.Res.Slots[i].Pending = true
+		epoch := p.epoch
 		p.mu.Unlock()
 		var err error
 		if settle {
@@ -602,6 +612,10 @@ func (p *Pacer) end(ctx context.Context, now time.Time, id uint64, actual float6
 			err = p.ledger.Release(ctx, time.Unix(0, t), id)
 		}
 		p.mu.Lock()
+		if p.epoch != epoch {
+			p.mu.Unlock()
+			return fmt.Errorf("%w: %#x (the pacer was restored during the call; the ledger returned %v)", ErrUnknownReservation, id, err)
+		}
 		st.Res.Slots[i].Pending = false
 		if err != nil {
 			if errors.Is(err, ErrUnknownReservation) {

@@ -78,7 +78,9 @@ func (p *Pacer) Snapshot() ([]byte, error) {
 // Restore restores a snapshot taken from a pacer with the same
 // configuration (model cost functions are not compared). Every field's
 // domain and the accounting's invariants are checked; on error the pacer
-// is unchanged.
+// is unchanged. Calls waiting on the ledger while Restore runs fail
+// (ErrRejected from Decide, ErrUnknownReservation from Settle and
+// Release).
 func (p *Pacer) Restore(data []byte) error {
 	if err := p.created(); err != nil {
 		return err
@@ -94,6 +96,7 @@ func (p *Pacer) Restore(data []byte) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.accts, p.index, p.issuer, p.st = fresh.accts, fresh.index, fresh.issuer, fresh.st
+	p.epoch++
 	if fresh.owned != nil {
 		p.owned, p.ledger = fresh.owned, fresh.owned
 	}
