@@ -185,11 +185,14 @@ func (l *MemoryLedger) Reserve(ctx context.Context, now time.Time, h Hold) error
 	if _, dup := l.byID[h.ID]; dup {
 		return fmt.Errorf("%w: Hold.ID = %#x (already live)", ErrInvalid, h.ID)
 	}
+	var buf [16]int32
+	idx := buf[:0]
 	for _, name := range h.Accounts {
 		i, ok := l.index[name]
 		if !ok {
 			return fmt.Errorf("%w: unknown account %q", ErrInvalid, name)
 		}
+		idx = append(idx, i) // on the stack for paths of up to 16 accounts
 		a := &l.accounts[i]
 		a.roll(t)
 		if r := a.room(); h.Amount > r {
@@ -208,8 +211,7 @@ func (l *MemoryLedger) Reserve(ctx context.Context, now time.Time, h Hold) error
 	hd := &l.holds[slot]
 	hd.id, hd.amount, hd.deadline, hd.live = h.ID, h.Amount, h.Deadline.UnixNano(), true
 	hd.acct, hd.start = hd.acct[:0], hd.start[:0]
-	for _, name := range h.Accounts {
-		i := l.index[name]
+	for _, i := range idx {
 		a := &l.accounts[i]
 		a.held += h.Amount
 		hd.acct = append(hd.acct, i)

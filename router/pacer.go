@@ -101,8 +101,8 @@ import (
 // pacer is refused with ErrUnknownReservation.
 //
 // Pacer is safe for concurrent use; predictors, cost functions and the
-// ledger are called outside its lock. With the default MemoryLedger,
-// Decide, Settle and Observe allocate nothing per call. The zero Pacer is
+// ledger are called outside its lock. With the default MemoryLedger and up
+// to 16 models, Decide, Settle and Observe allocate nothing per call. The zero Pacer is
 // not usable: its methods return an error wrapping ErrInvalid (create it
 // with NewPacer).
 type Pacer struct {
@@ -311,7 +311,7 @@ func (p *Pacer) Route(ctx context.Context, q Query) (Choice, error) {
 // error wrapping ErrBudgetExhausted, or the cheapest model under
 // FallbackCheapest; when the ledger is unavailable, see OnLedgerFailure.
 // An unknown tenant is refused with ErrInvalid. With the default
-// MemoryLedger Decide allocates nothing.
+// MemoryLedger and up to 16 models Decide allocates nothing.
 func (p *Pacer) Decide(ctx context.Context, q Query, quality, cost []float64) (Choice, error) {
 	bad := Choice{Index: -1, Domain: -1}
 	if err := p.created(); err != nil {
