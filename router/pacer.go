@@ -92,6 +92,19 @@ import (
 // (they are not held in the ledger), and FailOpen by at most FailOpenCap
 // per pacer per outage of the ledger.
 //
+// # Several pacers, one ledger
+//
+// Admission is global: the ledger refuses a reservation that would exceed
+// any budget, whichever pacer asks. Pacing is local: each pacer's price and
+// its "fits" test use its own spend, reservations and traffic. For R
+// replicas behind a balancer, configure each pacer with its share for
+// pacing (Budget/R, Horizon/R, and the tenants' budgets and requests over
+// R) and create the shared ledger from the whole budget's configuration
+// (PacerConfig.LedgerAccounts of the unshared config); a pacer then never
+// reserves beyond its share, and the ledger enforces the whole. Pacers that
+// all use the whole budget are safe too, but pace as if alone, so the
+// ledger's refusals rather than the price end the period.
+//
 // # Time, concurrency, identity
 //
 // Time is a parameter (Query.At, and Settle's and Release's now); a zero
