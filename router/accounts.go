@@ -36,6 +36,20 @@ type accountState struct {
 	Arrivals int     `json:"arrivals"` // requests routed or rejected in the period
 	Spent    int64   `json:"spent"`
 	Held     int64   `json:"held"`
+	// Others is the spend and holds of other pacers sharing the ledger in
+	// the period, and Share this pacer's share of the period's spend, as
+	// of the last Pacer.Sync (0 and 1 before any).
+	Others int64   `json:"others,omitempty"`
+	Share  float64 `json:"share,omitempty"`
+}
+
+// share returns the pacer's share of the budget's future spend (1 before
+// any Sync).
+func (st *accountState) share() float64 {
+	if st.Share == 0 {
+		return 1
+	}
+	return st.Share
 }
 
 // roll moves the state to the period containing t (a later one only); the
@@ -49,7 +63,7 @@ func (a *paceAccount) roll(st *accountState, t int64) {
 		return // validated at creation
 	}
 	if s.UnixNano() != st.Start || st.End == 0 {
-		st.Arrivals, st.Spent, st.Held = 0, 0, 0
+		st.Arrivals, st.Spent, st.Held, st.Others = 0, 0, 0, 0
 	}
 	st.Start, st.End = s.UnixNano(), e.UnixNano()
 }
@@ -60,13 +74,23 @@ func (a *paceAccount) inPeriod(st *accountState, t int64) bool {
 	return a.period.Kind == Lifetime || (t >= st.Start && t < st.End)
 }
 
-// remaining returns the local view of the money left in the period.
-func (a *paceAccount) remaining(st *accountState, unit float64) float64 {
-	r := a.limit - st.Spent
-	if st.Spent >= a.limit || st.Held >= r {
-		return 0
+// room returns the units left in the period in this pacer's view: the
+// limit less its own spend and holds and the others' as of the last Sync
+// (negative: none).
+func (a *paceAccount) room(st *accountState) int64 {
+	r := a.limit
+	for _, used := range [...]int64{st.Spent, st.Held, st.Others} {
+		if used >= r {
+			return -1
+		}
+		r -= used
 	}
-	return float64(r-st.Held) * unit
+	return r
+}
+
+// remaining returns the money left in the period in this pacer's view.
+func (a *paceAccount) remaining(st *accountState, unit float64) float64 {
+	return float64(max(0, a.room(st))) * unit
 }
 
 // forecast returns the expected number of requests still to come in the

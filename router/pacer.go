@@ -95,15 +95,16 @@ import (
 // # Several pacers, one ledger
 //
 // Admission is global: the ledger refuses a reservation that would exceed
-// any budget, whichever pacer asks. Pacing is local: each pacer's price and
-// its "fits" test use its own spend, reservations and traffic. For R
-// replicas behind a balancer, configure each pacer with its share for
-// pacing (Budget/R, Horizon/R, and the tenants' budgets and requests over
-// R) and create the shared ledger from the whole budget's configuration
-// (PacerConfig.LedgerAccounts of the unshared config); a pacer then never
-// reserves beyond its share, and the ledger enforces the whole. Pacers that
-// all use the whole budget are safe too, but pace as if alone, so the
-// ledger's refusals rather than the price end the period.
+// any budget, whichever pacer asks. Pacing is local: each pacer's price
+// uses its own view of the budget and its own traffic. Call Sync
+// periodically so that this view includes the other pacers' spend and the
+// pacer paces its share of the rest: in the package's simulation four
+// replicas sharing a daily budget keep 97% of the hindsight oracle with
+// Sync every 10 requests each, against 52% (and a wall of rejections once
+// the budget is gone) when each paces as if alone. Alternatively, give
+// each replica its share for pacing (Budget/R, Horizon/R) and create the
+// shared ledger from the whole budget (LedgerAccounts of the unshared
+// configuration).
 //
 // # Time, concurrency, identity
 //
@@ -500,12 +501,7 @@ func (p *Pacer) fits(chain []int32, cu int64) bool {
 		if a.limit == 0 {
 			continue
 		}
-		st := &p.st.Accounts[k]
-		if st.Spent >= a.limit {
-			return false
-		}
-		r := a.limit - st.Spent
-		if st.Held > r || cu > r-st.Held {
+		if cu > a.room(&p.st.Accounts[k]) {
 			return false
 		}
 	}
@@ -529,7 +525,7 @@ func (p *Pacer) routeUpdate(chain []int32, amount int64, t int64) {
 		rho := math.Inf(1)
 		if a.limit > 0 {
 			left := a.remaining(as, p.cfg.Unit) + c // the money left before this request
-			rho = left / a.forecast(as, t, as.Arrivals-1)
+			rho = as.share() * left / a.forecast(as, t, as.Arrivals-1)
 		}
 		if k == 0 && p.window > 0 && p.cfg.WindowRequests > 0 {
 			left := max(0, p.cfg.WindowBudget-float64(st.Window.Sum-amount)*p.cfg.Unit)

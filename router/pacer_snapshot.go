@@ -153,7 +153,8 @@ func (p *Pacer) rebuild(snap *pacerSnap) (*Pacer, error) {
 		if !num.IsFinite(as.Mu) || as.Mu < 0 || as.Mu > muMax {
 			return nil, fmt.Errorf("accounts[%d].mu = %v", i, as.Mu)
 		}
-		if as.Arrivals < 0 || as.Spent < 0 || as.Spent > maxUnits || as.Held < 0 || as.Held > maxUnits {
+		if as.Arrivals < 0 || as.Spent < 0 || as.Spent > maxUnits || as.Held < 0 || as.Held > maxUnits ||
+			as.Others < 0 || as.Others > maxUnits || !(as.Share >= 0 && as.Share <= 1) {
 			return nil, fmt.Errorf("accounts[%d] counters", i)
 		}
 		if !checkBounds(a.period, as.Start, as.End) {
