@@ -100,8 +100,9 @@
 // (PacerConfig.Unit, 10⁻⁹ by default); each pacer keeps its dual prices
 // locally. MemoryLedger is the default; share one between pacers in a
 // process, or use the Redis ledger of the nested module router/redisledger
-// between replicas, and choose fail-closed or fail-open (up to a cap) for
-// when it is unreachable:
+// between replicas (calling Pacer.Sync now and then so each replica paces
+// on everyone's spend), and choose fail-closed or fail-open (up to a cap)
+// for when it is unreachable:
 //
 //	p, _ := router.NewPacer(router.PacerConfig{
 //		Models: models, Budget: 500, Horizon: 200_000, // $500 and ~200k requests a day
