@@ -275,8 +275,11 @@ func units(field string, money, unit float64) (int64, error) {
 	if !num.IsFinite(money) || money < 0 {
 		return 0, fmt.Errorf("%w: %s = %v (must be finite and ≥ 0)", ErrInvalid, field, money)
 	}
-	u := snap(money / unit)
-	u = math.Ceil(u)
+	x := money / unit
+	u := math.Ceil(x)
+	if u-x > 0.5 && x-(u-1) <= 4e-16*u {
+		u-- // x is an integer plus rounding error (see snap)
+	}
 	if !(u <= float64(maxUnits)) {
 		return 0, fmt.Errorf("%w: %s = %v is %.3g units of %v (must be ≤ 2⁶²; raise PacerConfig.Unit)", ErrInvalid, field, money, u, unit)
 	}
