@@ -296,3 +296,88 @@ func FuzzMemoryLedger(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPacerTenants drives a pacer with tenants and periods through
+// arbitrary decisions, settlements, releases and clock jumps, sharing its
+// ledger with a second pacer. Invariants: only documented errors; with
+// actual ≤ reserved no ledger account's spend exceeds its limit; every
+// refused call leaves the snapshot unchanged.
+func FuzzPacerTenants(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, "key")
+	f.Add([]byte{255, 254, 0, 0, 7, 7, 7, 7, 1, 1, 200, 3}, "\xff")
+	f.Fuzz(func(t *testing.T, ops []byte, name string) {
+		cfg := PacerConfig{Models: simModels, Budget: 1, Horizon: 50, Period: Period{Kind: Hourly, Location: time.UTC}, TTL: 10 * time.Minute,
+			Tenants: []Tenant{{Name: "team", Budget: 0.6, Requests: 20}, {Name: "k", Parent: "team", Budget: 0.3, Period: Period{Kind: FixedLength, Length: 7 * time.Minute}}}}
+		accounts, _ := cfg.LedgerAccounts()
+		ledger, _ := NewMemoryLedger(accounts)
+		cfg.Ledger = ledger
+		a, err := NewPacer(cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := NewPacer(cfg, nil)
+		addErr := a.AddTenant(bg, Tenant{Name: name, Parent: "k", Budget: 0.1})
+		if addErr != nil && !errors.Is(addErr, ErrInvalid) {
+			t.Fatal(addErr)
+		}
+		tenants := []string{"", "team", "k", name, "nobody"}
+		type live struct {
+			p    *Pacer
+			id   uint64
+			cost float64
+		}
+		var out []live
+		now := day0
+		for i := 0; i+1 < len(ops); i += 2 {
+			op, arg := ops[i], ops[i+1]
+			now = now.Add(time.Duration(arg) * 7 * time.Second)
+			p := a
+			if op&1 == 1 {
+				p = b
+			}
+			switch op % 6 {
+			case 0, 1, 2:
+				q := []float64{float64(arg%7) / 7, 0.5, 0.9}
+				c := []float64{0.01, 0.05 * float64(1+arg%3), 0.2}
+				ch, err := p.Decide(bg, Query{Tenant: tenants[int(arg)%len(tenants)], At: now}, q, c)
+				if err != nil {
+					if !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrRejected) {
+						t.Fatal(err)
+					}
+					continue
+				}
+				out = append(out, live{p, ch.Reservation, ch.Cost})
+			case 3, 4:
+				if len(out) == 0 {
+					continue
+				}
+				k := int(arg) % len(out)
+				r := out[k]
+				out = append(out[:k], out[k+1:]...)
+				var err error
+				if op%6 == 3 {
+					err = r.p.Settle(bg, now, r.id, r.cost*float64(arg%5)/4)
+				} else {
+					err = r.p.Release(bg, now, r.id)
+				}
+				if err != nil && !errors.Is(err, ErrUnknownReservation) {
+					t.Fatal(err)
+				}
+			case 5:
+				before, _ := p.Snapshot()
+				if err := p.Settle(bg, now, uint64(arg)<<7|uint64(op), 0.01); !errors.Is(err, ErrUnknownReservation) {
+					t.Fatalf("forged id: %v", err)
+				}
+				if after, _ := p.Snapshot(); string(after) != string(before) {
+					t.Fatal("a refused settlement changed the pacer")
+				}
+			}
+			for _, acct := range accounts {
+				bal, err := ledger.Balance(bg, now, acct.Name)
+				if err != nil || bal.Spent > bal.Limit || bal.Held < 0 {
+					t.Fatalf("%s: %+v %v", acct.Name, bal, err)
+				}
+			}
+		}
+	})
+}
