@@ -609,7 +609,6 @@ func (p *Pacer) end(ctx context.Context, now time.Time, id uint64, actual float6
 		p.mu.Unlock()
 		return fmt.Errorf("%w: %#x", ErrUnknownReservation, id)
 	}
-	st.LastNow = t
 	if !st.Res.Slots[i].Local {
 		st.Res.Slots[i].Pending = true
 		epoch := p.epoch
@@ -633,11 +632,13 @@ func (p *Pacer) end(ctx context.Context, now time.Time, id uint64, actual float6
 				st.Expired++
 			}
 			p.mu.Unlock()
-			return err
+			return err // a ledger outage leaves the pacer as it was
 		}
+		t = max(t, st.LastNow)
 		st.OpenUsed = 0
 	}
 	defer p.mu.Unlock()
+	st.LastNow = t
 	if !settle {
 		p.dropLocked(i)
 		st.Released++

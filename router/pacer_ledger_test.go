@@ -160,8 +160,12 @@ func TestPacerLedgerFailurePolicies(t *testing.T) {
 	}
 	// A settlement during the outage fails and keeps the reservation for a
 	// retry; after the outage it settles exactly once.
-	if err := closed.Settle(bg, day0, ch.Reservation, 0.3); !errors.Is(err, ErrLedgerUnavailable) {
+	before, _ := closed.Snapshot()
+	if err := closed.Settle(bg, day0.Add(time.Second), ch.Reservation, 0.3); !errors.Is(err, ErrLedgerUnavailable) {
 		t.Errorf("settle during outage: %v", err)
+	}
+	if after, _ := closed.Snapshot(); string(after) != string(before) {
+		t.Error("a settlement refused by an unavailable ledger changed the pacer")
 	}
 	fl.down.Store(false)
 	if err := closed.Settle(bg, day0, ch.Reservation, 0.3); err != nil {
