@@ -112,7 +112,8 @@
 //			{Name: "key:abc", Parent: "team:search", Budget: 20},
 //		},
 //	}, predictor)
-//	ch, err := p.Route(ctx, router.Query{Tenant: "key:abc", Text: prompt, InputTokens: n})
+//	q := router.Query{Tenant: "key:abc", Text: prompt, InputTokens: n}
+//	ch, err := p.Route(ctx, q) // reserves ch.Cost on key:abc, team:search and the root
 //	// … call ch.Model; on failure p.Release(ctx, time.Now(), ch.Reservation)
 //	p.Observe(ctx, q, ch, router.Outcome{Cost: actual})
 //
