@@ -50,7 +50,9 @@ type Assignment struct {
 //
 // quality and cost are n×M with finite entries, costs ≥ 0, budget > 0. It
 // returns ErrInfeasible if even the cheapest model for every query exceeds
-// the budget. Ties go to the cheaper model. Complexity O(nM log M + S log S)
+// the budget, and ErrInvalid if the values are so large (near
+// ±MaxFloat64) that a total overflows. Ties go to the cheaper model.
+// Complexity O(nM log M + S log S)
 // for S ≤ n(M−1) hull segments.
 func AssignBatch(quality, cost [][]float64, budget float64) (Assignment, error) {
 	n := len(quality)
@@ -82,6 +84,13 @@ func AssignBatch(quality, cost [][]float64, budget float64) (Assignment, error) 
 	}
 
 	a, _, err := solveMCKP(quality, cost, budget)
+	if err == nil {
+		for _, v := range [...]float64{a.Quality, a.Cost, a.Lambda, a.Bound, a.Gap} {
+			if !num.IsFinite(v) {
+				return Assignment{}, fmt.Errorf("%w: qualities or costs so large that the totals overflow (Quality %v, Bound %v, Lambda %v)", ErrInvalid, a.Quality, a.Bound, a.Lambda)
+			}
+		}
+	}
 	return a, err
 }
 

@@ -20,6 +20,9 @@ type CurvePoint struct {
 	Quality, Cost float64
 }
 
+// maxCurvePoints bounds DeferralCurve's points (its output's length).
+const maxCurvePoints = 1 << 20
+
 // DeferralCurve sweeps a two-model threshold router over strong fractions
 // p = 0, 1/(points−1), …, 1 (RouteLLM's quantile sweep): at each p,
 // τ = CalibrateTau(scores, p) (τ = +Inf at p = 0, so nothing is strong) and
@@ -44,8 +47,8 @@ func DeferralCurve(scores, weakQ, strongQ, weakCost, strongCost []float64, point
 			return nil, fmt.Errorf("%w: negative cost at query %d", ErrInvalid, i)
 		}
 	}
-	if points < 2 {
-		return nil, fmt.Errorf("%w: points = %d (must be ≥ 2)", ErrInvalid, points)
+	if points < 2 || points > maxCurvePoints {
+		return nil, fmt.Errorf("%w: points = %d (must be in [2, 2²⁰])", ErrInvalid, points)
 	}
 	if i, ok := num.AllFinite(scores); !ok {
 		return nil, fmt.Errorf("%w: scores[%d] = %v (must be finite)", ErrInvalid, i, scores[i])
@@ -57,21 +60,22 @@ func DeferralCurve(scores, weakQ, strongQ, weakCost, strongCost []float64, point
 		p := float64(k) / float64(points-1)
 		tau := math.Inf(1)
 		if p > 0 {
-			tau = num.QuantileSorted(sorted, 1-p)
+			tau = quantileSorted(sorted, 1-p)
 		}
+		// Means as sums of x/n: finite for any finite inputs.
+		nf := float64(n)
 		var strong, q, c float64
 		for i, s := range scores {
 			if s >= tau {
 				strong++
-				q += strongQ[i]
-				c += strongCost[i]
+				q += strongQ[i] / nf
+				c += strongCost[i] / nf
 			} else {
-				q += weakQ[i]
-				c += weakCost[i]
+				q += weakQ[i] / nf
+				c += weakCost[i] / nf
 			}
 		}
-		nf := float64(n)
-		out[k] = CurvePoint{Target: p, Tau: tau, StrongShare: strong / nf, Quality: q / nf, Cost: c / nf}
+		out[k] = CurvePoint{Target: p, Tau: tau, StrongShare: strong / nf, Quality: q, Cost: c}
 	}
 	return out, nil
 }
@@ -104,6 +108,8 @@ func curveEnds(curve []CurvePoint) (weak, strong float64, pts []CurvePoint, err 
 // where AUC = ∫₀¹ quality d(strong share) by the trapezoid rule over the
 // curve's points, and AUC_weak, AUC_strong are those of the all-weak and
 // all-strong routers (the curve's end points, whose shares should be 0 and 1).
+// Qualities so far apart that the ratio is not representable are refused
+// (ErrInvalid).
 func APGR(curve []CurvePoint) (float64, error) {
 	weak, strong, pts, err := curveEnds(curve)
 	if err != nil {
@@ -111,10 +117,14 @@ func APGR(curve []CurvePoint) (float64, error) {
 	}
 	var auc float64
 	for i := 1; i < len(pts); i++ {
-		auc += (pts[i].StrongShare - pts[i-1].StrongShare) * (pts[i].Quality + pts[i-1].Quality) / 2
+		auc += (pts[i].StrongShare - pts[i-1].StrongShare) * (pts[i].Quality/2 + pts[i-1].Quality/2)
 	}
 	span := pts[len(pts)-1].StrongShare - pts[0].StrongShare
-	return (auc - weak*span) / ((strong - weak) * span), nil
+	v := (auc - weak*span) / ((strong - weak) * span)
+	if !num.IsFinite(v) {
+		return 0, fmt.Errorf("%w: APGR of a curve with qualities in [%v, %v] is not representable", ErrInvalid, weak, strong)
+	}
+	return v, nil
 }
 
 // CPT returns the call-performance threshold CPT(x) (RouteLLM): the smallest
@@ -131,7 +141,7 @@ func CPT(curve []CurvePoint, x float64) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	target := weak + x*(strong-weak)
+	target := weak*(1-x) + strong*x // weak + x·(strong − weak), without overflow
 	reached := func(q float64) bool {
 		if strong > weak {
 			return q >= target
@@ -148,6 +158,9 @@ func CPT(curve []CurvePoint, x float64) (float64, error) {
 				return b.StrongShare, nil
 			}
 			f := (target - a.Quality) / (b.Quality - a.Quality)
+			if !num.IsFinite(f) { // a difference overflowed: interpolate in halves
+				f = (target/2 - a.Quality/2) / (b.Quality/2 - a.Quality/2)
+			}
 			return a.StrongShare + num.Clamp(f, 0, 1)*(b.StrongShare-a.StrongShare), nil
 		}
 	}
@@ -159,7 +172,8 @@ type RunSummary struct {
 	// Quality and Cost are per-query means.
 	Quality, Cost float64
 	// CostOfPass is mean cost / mean score, the expected cost of one
-	// correct answer (package estimate; +Inf if nothing passed).
+	// correct answer (package estimate's convention: +Inf if nothing
+	// passed, the only non-finite value Summarize returns).
 	CostOfPass float64
 }
 
@@ -172,5 +186,19 @@ func Summarize(costs, scores []float64) (RunSummary, error) {
 		return RunSummary{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	n := float64(len(costs))
-	return RunSummary{Quality: floats.SumCompensated(scores) / n, Cost: floats.SumCompensated(costs) / n, CostOfPass: cop}, nil
+	quality, cost := floats.SumCompensated(scores)/n, floats.SumCompensated(costs)/n
+	if !num.IsFinite(cost) {
+		// The sum overflowed: the mean as a sum of c/n is finite.
+		cost = 0
+		for _, c := range costs {
+			cost += c / n
+		}
+	}
+	if quality > 0 {
+		cop = cost / quality
+		if !num.IsFinite(cop) {
+			return RunSummary{}, fmt.Errorf("%w: cost-of-pass = %v / %v overflows", ErrInvalid, cost, quality)
+		}
+	}
+	return RunSummary{Quality: quality, Cost: cost, CostOfPass: cop}, nil
 }

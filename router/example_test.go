@@ -238,3 +238,52 @@ func ExampleQuantile() {
 	fmt.Println(q)
 	// Output: 2.5
 }
+
+func ExampleMemoryLedger() {
+	ctx := context.Background()
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	ledger, _ := router.NewMemoryLedger([]router.Account{
+		{Name: "global", Limit: 1000, Period: router.Period{Kind: router.Daily, Location: time.UTC}},
+		{Name: "key:abc", Limit: 100},
+	})
+	path := []string{"global", "key:abc"}
+	ledger.Reserve(ctx, now, router.Hold{ID: 1, Accounts: path, Amount: 80, Deadline: now.Add(time.Minute)})
+	err := ledger.Reserve(ctx, now, router.Hold{ID: 2, Accounts: path, Amount: 30, Deadline: now.Add(time.Minute)})
+	fmt.Println(errors.Is(err, router.ErrBudgetExhausted)) // key:abc would exceed 100
+	ledger.Settle(ctx, now, 1, 60)
+	b, _ := ledger.Balance(ctx, now, "key:abc")
+	fmt.Println(b.Spent, b.Held, b.Remaining())
+	// Output:
+	// true
+	// 60 0 40
+}
+
+func ExamplePacer_tenants() {
+	ctx := context.Background()
+	daily := router.Period{Kind: router.Daily, Location: time.UTC}
+	p, _ := router.NewPacer(router.PacerConfig{
+		Models: models, Budget: 0.01, Horizon: 20, Period: daily,
+		Tenants: []router.Tenant{{Name: "key:abc", Budget: 0.002, Period: daily}},
+	}, staticPredictor{0.6, 0.8, 0.9})
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	var got []string
+	for i := 0; i < 8; i++ {
+		q := router.Query{Tenant: "key:abc", InputTokens: 1000, At: now}
+		ch, err := p.Route(ctx, q)
+		if errors.Is(err, router.ErrBudgetExhausted) {
+			got = append(got, "rejected")
+			continue
+		}
+		got = append(got, ch.Model)
+		p.Observe(ctx, q, ch, router.Outcome{Cost: ch.Cost})
+	}
+	fmt.Println(got)
+	s, _ := p.TenantStats(now, "key:abc")
+	fmt.Printf("key:abc spent $%.5f of $0.002 today\n", s.Spent)
+	s, _ = p.TenantStats(now.Add(24*time.Hour), "key:abc")
+	fmt.Printf("tomorrow: $%.5f\n", s.Spent)
+	// Output:
+	// [small small small small small small rejected rejected]
+	// key:abc spent $0.00198 of $0.002 today
+	// tomorrow: $0.00000
+}

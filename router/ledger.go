@@ -55,6 +55,8 @@ type Hold struct {
 	ID uint64
 	// Accounts is the path of account names charged, root first (e.g.
 	// ["global", "team:search", "key:abc"]); at least one, no duplicates.
+	// A Ledger must neither modify it nor keep it after Reserve returns
+	// (a Pacer passes the same slice for every request of a tenant).
 	Accounts []string
 	// Amount is the number of units held, ≥ 0.
 	Amount int64

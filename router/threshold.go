@@ -3,6 +3,7 @@ package router
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 
@@ -28,7 +29,21 @@ func Quantile(xs []float64, p float64) (float64, error) {
 	}
 	s := slices.Clone(xs)
 	sort.Float64s(s)
-	return num.QuantileSorted(s, p), nil
+	return quantileSorted(s, p), nil
+}
+
+// quantileSorted is num.QuantileSorted, with the interpolation rewritten as
+// a weighted mean where x₍ₖ₊₁₎ − x₍ₖ₎ overflows (values of opposite signs
+// near ±MaxFloat64), so the result is always finite.
+func quantileSorted(s []float64, p float64) float64 {
+	if q := num.QuantileSorted(s, p); num.IsFinite(q) {
+		return q
+	}
+	h := float64(len(s)-1) * p
+	lo := math.Floor(h)
+	i := int(lo)
+	f := h - lo
+	return s[i]*(1-f) + s[i+1]*f
 }
 
 // CalibrateTau returns the threshold τ that sends a fraction strongFraction

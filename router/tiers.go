@@ -34,7 +34,9 @@ type LinearTierPolicy struct {
 	Bias    [][3]float64
 }
 
-// TierScores implements TierPolicy.
+// TierScores implements TierPolicy. A score that is not finite (NaN or
+// ±Inf weights or features, or a sum that overflows) is an error wrapping
+// ErrInvalid.
 func (p LinearTierPolicy) TierScores(_ context.Context, q Query, k int) ([3]float64, error) {
 	var s [3]float64
 	if k < 0 || k >= len(p.Bias) || (len(p.Weights) > 0 && k >= len(p.Weights)) {
@@ -51,6 +53,11 @@ func (p LinearTierPolicy) TierScores(_ context.Context, q Query, k int) ([3]floa
 		}
 		for j, x := range q.Features {
 			s[t] += w[j] * x
+		}
+	}
+	for t, v := range s {
+		if !num.IsFinite(v) {
+			return s, fmt.Errorf("%w: module %d tier %d score = %v (weights, bias or features not finite, or the sum overflows)", ErrInvalid, k, t, v)
 		}
 	}
 	return s, nil
