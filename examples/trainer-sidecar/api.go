@@ -172,7 +172,9 @@ func decodeErr(err error) error {
 	case errors.As(err, &mbe):
 		return fmt.Errorf("%w: request body exceeds %d bytes", errTooLarge, mbe.Limit)
 	case errors.As(err, &te):
-		field := te.Field
+		// Fields of the embedded settings are reported with the Go type's
+		// name in front; the wire has none.
+		field := strings.TrimPrefix(te.Field, "sessionSettings.")
 		if field == "" {
 			field = "request body"
 		}

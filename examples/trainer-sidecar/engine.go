@@ -183,8 +183,9 @@ type allocOutput struct {
 }
 
 // allocate divides in.budget among in.ids with the session's preset.
-// lengths gives DUET each prompt's mean rollout length when costs are absent.
-func (e *engine) allocate(in allocInput, lengths func(id string) float64) (allocOutput, error) {
+// lengths gives DUET each prompt's tracked mean rollout length (ok false when
+// none is known) when the request has no costs.
+func (e *engine) allocate(in allocInput, lengths func(id string) (float64, bool)) (allocOutput, error) {
 	switch e.preset {
 	case presetKnapsackRL:
 		return e.allocateKnapsackRL(in)
@@ -258,13 +259,15 @@ func (e *engine) allocateKnapsackRL(in allocInput) (allocOutput, error) {
 }
 
 // allocateDUET runs DUET's cost-weighted Neyman allocation. The budget is the
-// matched-uniform rollout count M·N (N = budget/M must be whole); each
-// prompt's signal is ŝ = √(p̄(1−p̄)) with p̄ its posterior mean, and its length
-// the request's cost, else the tracked mean length, else 1. A divisor is
+// matched-uniform rollout count M·N (N = budget/M must be whole), so the
+// token budget is N·M·mean(L̂) and the counts may sum to more or fewer than
+// M·N rollouts. Each prompt's signal is ŝ = √(p̄(1−p̄)) with p̄ its posterior
+// mean, and its length L̂ the request's cost, else the tracked mean length,
+// else the mean of the known lengths in the request (1 if none). A divisor is
 // met by trimming rollouts from the longest prompts (DUET's own repair rule),
 // or, when every prompt is at its minimum, by adding to the shortest.
 // Its shadow price is DUET's multiplier λ.
-func (e *engine) allocateDUET(in allocInput, lengths func(string) float64) (allocOutput, error) {
+func (e *engine) allocateDUET(in allocInput, lengths func(string) (float64, bool)) (allocOutput, error) {
 	m := len(in.ids)
 	if m == 0 {
 		return allocOutput{counts: []int{}}, nil
@@ -275,17 +278,28 @@ func (e *engine) allocateDUET(in allocInput, lengths func(string) float64) (allo
 	}
 	signal := make([]float64, m)
 	length := make([]float64, m)
+	var unknown []int
+	known, sum := 0, 0.0
 	for i, id := range in.ids {
 		a, b := e.posterior(id)
 		p := a / (a + b)
 		signal[i] = math.Sqrt(p * (1 - p))
-		switch {
-		case in.costs != nil:
+		if in.costs != nil {
 			length[i] = in.costs[i]
-		case lengths != nil:
-			length[i] = lengths(id)
-		default:
-			length[i] = 1
+			continue
+		}
+		if l, ok := lengths(id); ok {
+			length[i] = l
+			known++
+			sum += (l - sum) / float64(known) // running mean: no overflow
+			continue
+		}
+		unknown = append(unknown, i)
+	}
+	for _, i := range unknown {
+		length[i] = 1
+		if known > 0 {
+			length[i] = sum
 		}
 	}
 	minN, maxN := in.min, in.max

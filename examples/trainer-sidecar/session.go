@@ -192,12 +192,10 @@ func (s *session) allocate(in allocInput) (allocateResponse, error) {
 	return allocateResponse{Counts: out.counts, Spent: out.spent, ShadowPrice: out.shadowPrice}, nil
 }
 
-// meanLength is DUET's L̂ of a prompt: its tracked mean length, else 1.
-func (s *session) meanLength(id string) float64 {
-	if l, ok := s.lengths[id]; ok && l > 0 {
-		return l
-	}
-	return 1
+// meanLength is DUET's L̂ of a prompt: its tracked mean length, if positive.
+func (s *session) meanLength(id string) (float64, bool) {
+	l, ok := s.lengths[id]
+	return l, ok && l > 0
 }
 
 // sample draws n sources for a step with the counter-based draw: slot k of
