@@ -18,7 +18,7 @@ import (
 	"path/filepath"
 	"text/tabwriter"
 
-	"github.com/budgetkit/budgetkit/estimate"
+	"github.com/budgetkit/budgetkit/estimate/irt"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -44,7 +44,7 @@ func main() {
 	// The true bank: each task has its own difficulty level and answer
 	// length; tokens per item vary twenty-fold across tasks.
 	n := numTasks * itemsPerTask
-	truth := make([]estimate.Item, n)
+	truth := make([]irt.Item, n)
 	labels := make([]string, n)
 	tokens := make([]float64, n)
 	for t := 0; t < numTasks; t++ {
@@ -52,7 +52,7 @@ func main() {
 		length := meanTokensLow * math.Pow(20, r.Float64())
 		for k := 0; k < itemsPerTask; k++ {
 			j := t*itemsPerTask + k
-			truth[j] = estimate.TwoPL(0.6+1.4*r.Float64(), level+0.8*r.NormFloat64())
+			truth[j] = irt.TwoPL(0.6+1.4*r.Float64(), level+0.8*r.NormFloat64())
 			labels[j] = fmt.Sprintf("task%02d", t)
 			tokens[j] = math.Round(length * math.Exp(0.3*r.NormFloat64()))
 		}
@@ -63,7 +63,7 @@ func main() {
 	for i := range matrix {
 		matrix[i] = respond(r, truth, r.NormFloat64())
 	}
-	cal, err := estimate.Calibrate(context.Background(), matrix, estimate.CalibrateConfig{Seed: seed})
+	cal, err := irt.Calibrate(context.Background(), matrix, irt.CalibrateConfig{Seed: seed})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -72,11 +72,11 @@ func main() {
 
 	strategies := []struct {
 		name string
-		cfg  estimate.SessionConfig
+		cfg  irt.SessionConfig
 	}{
-		{"random", estimate.SessionConfig{Selection: estimate.SelectRandom}},
-		{"max-information", estimate.SessionConfig{Selection: estimate.SelectMaxInfo}},
-		{"cost-aware (γ = 1)", estimate.SessionConfig{Selection: estimate.SelectMaxInfo, CostExponent: 1}},
+		{"random", irt.SessionConfig{Selection: irt.SelectRandom}},
+		{"max-information", irt.SessionConfig{Selection: irt.SelectMaxInfo}},
+		{"cost-aware (γ = 1)", irt.SessionConfig{Selection: irt.SelectMaxInfo, CostExponent: 1}},
 	}
 	type point struct{ mae, tokens float64 }
 	results := make([][]point, len(strategies))
@@ -89,16 +89,13 @@ func main() {
 			cfg := s.cfg
 			cfg.Costs = tokens
 			cfg.Seed = uint64(h)
-			cfg.Stop = estimate.Stopping{MaxItems: maxItems}
-			sess, err := estimate.NewSession(cal.Bank, cfg)
+			cfg.Stopping = irt.Stopping{MaxItems: maxItems}
+			sess, err := irt.NewSession(cal.Bank, cfg)
 			if err != nil {
 				log.Fatal(err)
 			}
-			for c, k := 0, 1; k <= maxItems; k++ {
-				j, err := sess.NextItem()
-				if err != nil {
-					log.Fatal(err)
-				}
+			for c, k := 0, 1; sess.Next(); k++ {
+				j := sess.Item()
 				score := 0.0
 				if answers.Float64() < truth[j].Prob(theta) {
 					score = 1
@@ -106,7 +103,7 @@ func main() {
 				if err := sess.Observe(j, score, tokens[j]); err != nil {
 					log.Fatal(err)
 				}
-				if k == checkpoints[c] {
+				if c < len(checkpoints) && k == checkpoints[c] {
 					pred, err := sess.PredictTasks(labels)
 					if err != nil {
 						log.Fatal(err)
@@ -119,6 +116,9 @@ func main() {
 					results[si][c].tokens += sess.Spent() / heldOut
 					c++
 				}
+			}
+			if err := sess.Err(); err != nil {
+				log.Fatal(err)
 			}
 		}
 	}
@@ -168,7 +168,7 @@ func main() {
 }
 
 // respond simulates one model of ability θ answering every item.
-func respond(r *rand.Rand, bank []estimate.Item, theta float64) []float64 {
+func respond(r *rand.Rand, bank []irt.Item, theta float64) []float64 {
 	row := make([]float64, len(bank))
 	for j, it := range bank {
 		if r.Float64() < it.Prob(theta) {
@@ -179,7 +179,7 @@ func respond(r *rand.Rand, bank []estimate.Item, theta float64) []float64 {
 }
 
 // taskScores is a model's expected accuracy on each task under the true bank.
-func taskScores(bank []estimate.Item, labels []string, theta float64) map[string]float64 {
+func taskScores(bank []irt.Item, labels []string, theta float64) map[string]float64 {
 	sum := map[string]float64{}
 	count := map[string]float64{}
 	for j, it := range bank {

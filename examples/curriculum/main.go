@@ -41,19 +41,19 @@ func main() {
 	}
 	methods := []struct {
 		name string
-		cfg  *curriculum.Config // nil: uniform
+		cfg  *curriculum.SamplerConfig // nil: uniform
 	}{
 		{"uniform", nil},
-		{"DUMP", &curriculum.Config{Method: curriculum.DUMP}},
-		{"SEC", &curriculum.Config{Method: curriculum.SEC}},
-		{"Thompson", &curriculum.Config{Method: curriculum.Thompson, Decay: 0.95}},
+		{"DUMP", &curriculum.SamplerConfig{Method: curriculum.DUMP}},
+		{"SEC", &curriculum.SamplerConfig{Method: curriculum.SEC}},
+		{"Thompson", &curriculum.SamplerConfig{Method: curriculum.Thompson, Decay: 0.95}},
 	}
 	fmt.Printf("%-9s  %-44s  %s\n", "method", "P(source) at steps 1 / 50 / 200 (easy, medium, hard, very hard)", "groups with gradient")
 	for _, m := range methods {
 		var s *curriculum.Sampler
 		if m.cfg != nil {
 			var err error
-			if s, err = curriculum.New(names, *m.cfg); err != nil {
+			if s, err = curriculum.NewSampler(names, *m.cfg); err != nil {
 				log.Fatal(err)
 			}
 		}
@@ -67,7 +67,7 @@ func main() {
 
 // run simulates training; it returns the sampling probabilities after each
 // step and the share of groups with a non-zero GRPO gradient.
-func run(s *curriculum.Sampler, cfg *curriculum.Config) ([][]float64, float64) {
+func run(s *curriculum.Sampler, cfg *curriculum.SamplerConfig) ([][]float64, float64) {
 	r := rand.New(rand.NewPCG(1, 2))
 	p := make([][]float64, len(sources))
 	for i, so := range sources {
@@ -83,7 +83,10 @@ func run(s *curriculum.Sampler, cfg *curriculum.Config) ([][]float64, float64) {
 		for k := 0; k < batch; k++ {
 			src := r.IntN(len(sources))
 			if s != nil {
-				src = s.Sample(r)
+				var err error
+				if src, err = s.Sample(r); err != nil {
+					log.Fatal(err)
+				}
 			}
 			j := r.IntN(promptsPerSource)
 			wins := 0
@@ -115,10 +118,10 @@ func run(s *curriculum.Sampler, cfg *curriculum.Config) ([][]float64, float64) {
 		var fb []curriculum.Feedback
 		for i, v := range values {
 			if len(v) > 0 {
-				fb = append(fb, curriculum.Feedback{Arm: sources[i].name, Values: v})
+				fb = append(fb, curriculum.Feedback{Arm: i, Values: v})
 			}
 		}
-		if err := s.Update(int64(step), fb); err != nil {
+		if err := s.Update(step, fb); err != nil {
 			log.Fatal(err)
 		}
 		history = append(history, s.Probs())

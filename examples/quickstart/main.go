@@ -76,7 +76,7 @@ func main() {
 			for i, so := range sources {
 				names[i] = so.name
 			}
-			d, err := curriculum.New(names, curriculum.Config{Method: curriculum.DUMP})
+			d, err := curriculum.NewSampler(names, curriculum.SamplerConfig{Method: curriculum.DUMP})
 			if err != nil {
 				fmt.Fprintln(os.Stderr, "quickstart:", err)
 				os.Exit(1)
@@ -136,7 +136,11 @@ func simulate(alloc allocator, cfg estimate.TrackerConfig, src sourcePicker) (re
 	batch := make([]*prompt, batchSize)
 	for step := 0; step < steps; step++ {
 		for j := range batch {
-			pool := bySource[src.Pick(batchRand)]
+			i, err := src.Pick(batchRand)
+			if err != nil {
+				return result{}, err
+			}
+			pool := bySource[i]
 			batch[j] = pool[batchRand.IntN(len(pool))]
 		}
 		start := time.Now()
@@ -166,7 +170,7 @@ func simulate(alloc allocator, cfg estimate.TrackerConfig, src sourcePicker) (re
 				return result{}, err
 			}
 		}
-		if err := src.Update(int64(step), advantages); err != nil {
+		if err := src.Update(step, advantages); err != nil {
 			return result{}, err
 		}
 	}
@@ -182,14 +186,14 @@ func simulate(alloc allocator, cfg estimate.TrackerConfig, src sourcePicker) (re
 // sourcePicker chooses the data source of each batch slot and learns from
 // each step's GRPO advantages.
 type sourcePicker interface {
-	Pick(r *rand.Rand) int
-	Update(step int64, advantages [][]float64) error
+	Pick(r *rand.Rand) (int, error)
+	Update(step int, advantages [][]float64) error
 }
 
 type uniformSource struct{}
 
-func (uniformSource) Pick(r *rand.Rand) int           { return r.IntN(len(sources)) }
-func (uniformSource) Update(int64, [][]float64) error { return nil }
+func (uniformSource) Pick(r *rand.Rand) (int, error) { return r.IntN(len(sources)), nil }
+func (uniformSource) Update(int, [][]float64) error  { return nil }
 
 // lastProbs keeps DUMP's final probabilities for the summary line.
 var lastProbs []float64
@@ -198,13 +202,13 @@ var lastProbs []float64
 // |advantage| (the expected learning signal), softmax with τ = 0.1.
 type dumpSource struct{ s *curriculum.Sampler }
 
-func (d dumpSource) Pick(r *rand.Rand) int { return d.s.Sample(r) }
+func (d dumpSource) Pick(r *rand.Rand) (int, error) { return d.s.Sample(r) }
 
-func (d dumpSource) Update(step int64, advantages [][]float64) error {
+func (d dumpSource) Update(step int, advantages [][]float64) error {
 	fb := make([]curriculum.Feedback, 0, len(sources))
 	for i, a := range advantages {
 		if len(a) > 0 {
-			fb = append(fb, curriculum.Feedback{Arm: sources[i].name, Values: a})
+			fb = append(fb, curriculum.Feedback{Arm: i, Values: a})
 		}
 	}
 	err := d.s.Update(step, fb)
@@ -236,10 +240,7 @@ func knapsackRL(batch []*prompt, tr *estimate.Tracker) ([]int, error) {
 func posteriorGreedy(batch []*prompt, tr *estimate.Tracker) ([]int, error) {
 	items := make([]budget.Item, len(batch))
 	for i, pr := range batch {
-		a, b, err := tr.Posterior(pr.id)
-		if err != nil { // unseen: the tracker's prior
-			a, b = tr.Config().PriorAlpha, tr.Config().PriorBeta
-		}
+		a, b, _ := tr.Posterior(pr.id) // the prior for a prompt never seen
 		items[i] = budget.Item{Value: budget.BetaKnapsack{Alpha: a, Beta: b}, Min: 2, Max: 128}
 	}
 	a, err := budget.Allocate(items, float64(len(batch)*perPrompt), budget.AllocOptions{Exact: true})
