@@ -31,7 +31,6 @@ const (
 type engine struct {
 	tracker *estimate.Tracker
 	sampler *curriculum.Sampler // nil when the session has no sources
-	prior   [2]float64          // the tracker's Beta prior (α₀, β₀)
 	method  string              // canonical curriculum method name
 	preset  string
 }
@@ -51,8 +50,7 @@ func newEngine(s sessionSettings) (*engine, error) {
 	if err != nil {
 		return nil, fieldErr("tracker", err)
 	}
-	cfg := tr.Config()
-	e := &engine{tracker: tr, prior: [2]float64{cfg.PriorAlpha, cfg.PriorBeta}, preset: s.Allocation.Preset}
+	e := &engine{tracker: tr, preset: s.Allocation.Preset}
 	switch e.preset {
 	case presetBetaKnapsack, presetKnapsackRL, presetDUET:
 	default:
@@ -66,7 +64,7 @@ func newEngine(s sessionSettings) (*engine, error) {
 		return nil, err
 	}
 	e.method = name
-	smp, err := curriculum.New(s.Curriculum.Arms, curriculum.Config{
+	smp, err := curriculum.NewSampler(s.Curriculum.Arms, curriculum.SamplerConfig{
 		Method:      m,
 		Window:      s.Curriculum.Window,
 		Temperature: s.Curriculum.Temperature,
@@ -135,12 +133,12 @@ func (e *engine) updateSources(step int, values map[string][]float64) error {
 		return nil
 	}
 	fb := make([]curriculum.Feedback, 0, len(values))
-	for _, arm := range e.sampler.Arms() { // arm order: deterministic
+	for i, arm := range e.sampler.Arms() { // arm order: deterministic
 		if v, ok := values[arm]; ok {
-			fb = append(fb, curriculum.Feedback{Arm: arm, Values: v})
+			fb = append(fb, curriculum.Feedback{Arm: i, Values: v})
 		}
 	}
-	err := e.sampler.Update(int64(step), fb)
+	err := e.sampler.Update(step, fb)
 	if errors.Is(err, curriculum.ErrStepApplied) {
 		return fmt.Errorf("%w: curriculum step %d", errReplay, step)
 	}
@@ -149,20 +147,16 @@ func (e *engine) updateSources(step int, values map[string][]float64) error {
 
 // sampleAt draws the source index of slot at (seed, step) with the
 // counter-based draw, which does not depend on any RNG state.
-func (e *engine) sampleAt(seed, step, slot uint64) int {
+func (e *engine) sampleAt(seed uint64, step, slot int) (int, error) {
 	return e.sampler.SampleAt(seed, step, slot)
 }
 
 // tracked returns the number of prompts the tracker holds.
 func (e *engine) tracked() int { return e.tracker.Len() }
 
-// posterior returns the Beta posterior of a prompt, the prior when unseen.
-func (e *engine) posterior(id string) (alpha, beta float64) {
-	a, b, err := e.tracker.Posterior(id)
-	if err != nil { // unseen (or evicted): the prior
-		return e.prior[0], e.prior[1]
-	}
-	return a, b
+// posterior returns the Beta posterior of a prompt (the prior when unseen).
+func (e *engine) posterior(id string) (alpha, beta float64, err error) {
+	return e.tracker.Posterior(id)
 }
 
 // allocInput is a validated allocation request.
@@ -194,7 +188,10 @@ func (e *engine) allocate(in allocInput, lengths func(id string) (float64, bool)
 	}
 	items := make([]budget.Item, len(in.ids))
 	for i, id := range in.ids {
-		a, b := e.posterior(id)
+		a, b, err := e.posterior(id)
+		if err != nil {
+			return allocOutput{}, err
+		}
 		items[i] = budget.Item{Value: budget.BetaKnapsack{Alpha: a, Beta: b}, Min: in.min, Max: in.max}
 		if in.costs != nil {
 			items[i].Cost = in.costs[i]
@@ -281,7 +278,10 @@ func (e *engine) allocateDUET(in allocInput, lengths func(string) (float64, bool
 	var unknown []int
 	known, sum := 0, 0.0
 	for i, id := range in.ids {
-		a, b := e.posterior(id)
+		a, b, err := e.posterior(id)
+		if err != nil {
+			return allocOutput{}, err
+		}
 		p := a / (a + b)
 		signal[i] = math.Sqrt(p * (1 - p))
 		if in.costs != nil {

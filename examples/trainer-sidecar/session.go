@@ -209,7 +209,10 @@ func (s *session) sample(r *sampleRequest) (sampleResponse, error) {
 	}
 	out := sampleResponse{Sources: make([]string, r.N), Indices: make([]int, r.N)}
 	for k := range r.N {
-		i := s.eng.sampleAt(r.Seed, uint64(r.Step), uint64(k))
+		i, err := s.eng.sampleAt(r.Seed, r.Step, k)
+		if err != nil {
+			return sampleResponse{}, err
+		}
 		out.Sources[k], out.Indices[k] = arms[i], i
 	}
 	return out, nil
