@@ -237,9 +237,16 @@ func (s *server) sessionResponse(ss *session, created bool) sessionResponse {
 }
 
 func (s *server) observe(r *http.Request) (any, error) {
-	var req observeRequest
-	if err := decodeRequest(r, &req); err != nil {
+	b, err := readBody(r)
+	if err != nil {
 		return nil, err
+	}
+	var req observeRequest
+	if !fastObserve(b, &req) {
+		req = observeRequest{}
+		if err := decodeBytes(b, &req); err != nil {
+			return nil, err
+		}
 	}
 	if err := req.validate(); err != nil {
 		return nil, err
