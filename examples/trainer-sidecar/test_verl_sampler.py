@@ -36,6 +36,7 @@ def _install_fake_verl():
 
 _install_fake_verl()
 import verl_sampler  # noqa: E402
+from verl_allocate_mixin import AllocateRolloutsMixin  # noqa: E402
 from client import AlreadyApplied  # noqa: E402
 
 
@@ -134,6 +135,38 @@ class Adapter(unittest.TestCase):
         b.step -= 1  # a trainer replaying step 0 after the resume is refused
         with self.assertRaises(AlreadyApplied):
             b.update(make_batch(first))
+
+
+class Rows:
+    """A DataProto stand-in with select_idxs over plain lists."""
+
+    def __init__(self, non_tensor_batch):
+        self.non_tensor_batch = non_tensor_batch
+
+    def select_idxs(self, idxs):
+        return Rows({k: [v[i] for i in idxs] for k, v in self.non_tensor_batch.items()})
+
+
+class Mixin(unittest.TestCase):
+    def test_rows_replace_repeat(self):
+        s = verl_sampler.BudgetkitSampler(Dataset(SOURCES), CONFIG)
+        self.addCleanup(s.client.close)
+        s.update(make_batch(range(20)))
+
+        class Trainer(AllocateRolloutsMixin):
+            config = types.SimpleNamespace(actor_rollout_ref=types.SimpleNamespace(rollout=types.SimpleNamespace(n=4)))
+            actor_rollout_wg = types.SimpleNamespace(world_size=8)
+            budgetkit_client, budgetkit_session = s.client, "verl-test"
+
+        t = Trainer()
+        batch = Rows({"index": [0, 11, 17, 3, 12, 19], "uid": list("abcdef")})
+        rows = t.budgetkit_rows(batch)
+        self.assertEqual(len(rows), 4 * 6)  # the same total as repeat(4)
+        self.assertEqual(rows, sorted(rows))  # interleaved: a prompt's rollouts together
+        counts = t.budgetkit_last_counts
+        self.assertEqual([rows.count(i) for i in range(6)], counts)
+        self.assertNotEqual(set(counts), {4})  # not uniform: all-solved gsm8k prompts get fewer
+        self.assertEqual(batch.select_idxs(rows).non_tensor_batch["uid"][:counts[0]], ["a"] * counts[0])
 
 
 if __name__ == "__main__":
