@@ -243,7 +243,7 @@ func posteriorGreedy(batch []*prompt, tr *estimate.Tracker) ([]int, error) {
 		a, b, _ := tr.Posterior(pr.id) // the prior for a prompt never seen
 		items[i] = budget.Item{Value: budget.BetaKnapsack{Alpha: a, Beta: b}, Min: 2, Max: 128}
 	}
-	a, err := budget.Allocate(items, float64(len(batch)*perPrompt), budget.AllocOptions{Exact: true})
+	a, err := budget.Allocate(items, float64(len(batch)*perPrompt), budget.AllocateConfig{Exact: true})
 	return a.Counts, err
 }
 

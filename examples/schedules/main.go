@@ -13,7 +13,7 @@ import (
 	"path/filepath"
 	"text/tabwriter"
 
-	"github.com/budgetkit/budgetkit/budget"
+	"github.com/budgetkit/budgetkit/budget/schedule"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -24,7 +24,7 @@ const (
 	peak  = 3e-4
 )
 
-func must(s budget.Schedule, err error) budget.Schedule {
+func must(s schedule.Schedule, err error) schedule.Schedule {
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -35,19 +35,19 @@ func main() {
 	out := flag.String("out", ".", "directory for the PNG files")
 	flag.Parse()
 
-	warm := func(s budget.Schedule) budget.Schedule { return must(budget.Warmup(s, 500)) }
+	warm := func(s schedule.Schedule) schedule.Schedule { return must(schedule.Warmup(s, 500)) }
 	lr := []struct {
 		name string
-		s    budget.Schedule
+		s    schedule.Schedule
 	}{
-		{"cosine", warm(must(budget.Cosine(peak, peak/10, steps-500)))},
-		{"linear", warm(must(budget.Polynomial(peak, 0, steps-500, 1)))},
-		{"REX", warm(must(budget.REX(peak, steps-500)))},
-		{"WSD (20% 1-sqrt)", must(budget.WSD(peak, 0, steps, 500, 0.2, budget.DecaySqrt))},
-		{"OneCycle", must(budget.OneCycle(peak, steps, budget.OneCycleConfig{}))},
-		{"inverse sqrt (w = 1,000)", warm(must(budget.InvSqrt(peak, 1000)))},
-		{"step ×0.1 @ 50%, 75%", warm(must(budget.MultiStep(peak, 0.1, []int{4750, 7125})))},
-		{"REX per 1,000 steps", warm(must(budget.Every(must(budget.REX(peak, steps-500)), 1000)))},
+		{"cosine", warm(must(schedule.Cosine(peak, peak/10, steps-500)))},
+		{"linear", warm(must(schedule.Polynomial(peak, 0, steps-500, 1)))},
+		{"REX", warm(must(schedule.REX(peak, steps-500)))},
+		{"WSD (20% 1-sqrt)", must(schedule.WSD(peak, 0, steps, 500, 0.2, schedule.DecaySqrt))},
+		{"OneCycle", must(schedule.OneCycle(peak, steps, schedule.OneCycleConfig{}))},
+		{"inverse sqrt (w = 1,000)", warm(must(schedule.InvSqrt(peak, 1000)))},
+		{"step ×0.1 @ 50%, 75%", warm(must(schedule.MultiStep(peak, 0.1, []int{4750, 7125})))},
+		{"REX per 1,000 steps", warm(must(schedule.Every(must(schedule.REX(peak, steps-500)), 1000)))},
 	}
 	at := []int{0, 250, 500, 2500, 5000, 7500, 9000, 9999}
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -67,10 +67,10 @@ func main() {
 
 	tokens := []struct {
 		name string
-		s    budget.TokenSchedule
+		s    schedule.Budget
 	}{
-		{"exp decay 4096·0.7^⌊t/1000⌋, min 256", budget.ExpDecay{B0: 4096, Gamma: 0.7, T: 1000, Min: 256}},
-		{"linear 4096 → 1024", budget.LinearBudget{B0: 4096, End: 1024, Steps: 8000}},
+		{"exp decay 4096·0.7^⌊t/1000⌋, min 256", schedule.ExpDecay{B0: 4096, Gamma: 0.7, T: 1000, Min: 256}},
+		{"linear 4096 → 1024", schedule.LinearBudget{B0: 4096, End: 1024, Steps: 8000}},
 	}
 	fmt.Println()
 	w = tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)

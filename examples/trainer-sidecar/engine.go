@@ -186,18 +186,17 @@ func (e *engine) allocate(in allocInput, lengths func(id string) (float64, bool)
 	case presetDUET:
 		return e.allocateDUET(in, lengths)
 	}
-	items := make([]budget.Item, len(in.ids))
-	for i, id := range in.ids {
-		a, b, err := e.posterior(id)
-		if err != nil {
-			return allocOutput{}, err
-		}
-		items[i] = budget.Item{Value: budget.BetaKnapsack{Alpha: a, Beta: b}, Min: in.min, Max: in.max}
+	items, err := budget.BetaItems(in.ids, e.tracker)
+	if err != nil {
+		return allocOutput{}, libErr(err)
+	}
+	for i := range items {
+		items[i].Min, items[i].Max = in.min, in.max
 		if in.costs != nil {
 			items[i].Cost = in.costs[i]
 		}
 	}
-	res, err := budget.Allocate(items, in.budget, budget.AllocOptions{
+	res, err := budget.Allocate(items, in.budget, budget.AllocateConfig{
 		Min: in.min, Max: in.max, Exact: in.exact, Workers: in.divisor,
 	})
 	if err != nil {
