@@ -125,7 +125,7 @@ func demoRun(c *demoClient, out io.Writer) error {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	next := make([]int, len(demoSources)) // round-robin cursor within each source
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "step\tsources drawn (e/m/h)\trollouts (e/m/h)\tmixed groups\tshadow price\tp(easy)\tp(medium)\tp(hard)\t")
+	fmt.Fprintln(tw, "step\tsources drawn (e/m/h)\trollouts (e/m/h)\tper prompt\tmixed groups\tshadow price\tp(easy)\tp(medium)\tp(hard)\t")
 	for step := range steps {
 		var drawn sampleResponse
 		if err := c.post("/v1/sources/sample", map[string]any{"session": sess.Session, "step": step, "n": batch, "seed": seed}, &drawn); err != nil {
@@ -148,6 +148,7 @@ func demoRun(c *demoClient, out io.Writer) error {
 			return err
 		}
 		var byRollouts [3]int
+		lo, hi := alloc.Counts[0], alloc.Counts[0]
 		mixed := 0
 		prompts := make([]promptObservation, batch)
 		for k, n := range alloc.Counts {
@@ -162,14 +163,15 @@ func demoRun(c *demoClient, out io.Writer) error {
 				mixed++
 			}
 			byRollouts[drawn.Indices[k]] += n
+			lo, hi = min(lo, n), max(hi, n)
 			prompts[k] = promptObservation{ID: ids[k], Source: drawn.Sources[k], Rewards: rewards}
 		}
 		var obs observeResponse
 		if err := c.post("/v1/observe", observeRequest{Session: sess.Session, Step: step, Shard: 0, Prompts: prompts}, &obs); err != nil {
 			return err
 		}
-		fmt.Fprintf(tw, "%d\t%d/%d/%d\t%d/%d/%d\t%d of %d\t%.3g\t%.3f\t%.3f\t%.3f\t\n", step,
-			byDrawn[0], byDrawn[1], byDrawn[2], byRollouts[0], byRollouts[1], byRollouts[2], mixed, batch,
+		fmt.Fprintf(tw, "%d\t%d/%d/%d\t%d/%d/%d\t%d–%d\t%d of %d\t%.3g\t%.3f\t%.3f\t%.3f\t\n", step,
+			byDrawn[0], byDrawn[1], byDrawn[2], byRollouts[0], byRollouts[1], byRollouts[2], lo, hi, mixed, batch,
 			alloc.ShadowPrice, obs.Probabilities["easy"], obs.Probabilities["medium"], obs.Probabilities["hard"])
 	}
 	if err := tw.Flush(); err != nil {

@@ -4,7 +4,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 )
 
@@ -17,7 +16,10 @@ func TestPython(t *testing.T) {
 	if err != nil {
 		t.Skip("python3 not found: the Python client and verl adapter tests did not run (install Debian's python3)")
 	}
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goBin, err := exec.LookPath("go") // go test puts its GOROOT/bin first in PATH
+	if err != nil {
+		t.Fatalf("the go command is not in PATH: %v", err)
+	}
 	bin := filepath.Join(t.TempDir(), "trainer-sidecar")
 	build := exec.Command(goBin, "build", "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {

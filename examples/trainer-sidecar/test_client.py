@@ -96,6 +96,13 @@ class Contract(unittest.TestCase):
         self.assertEqual(self.c.health()["sessions"], 1)  # reconnected and retried
 
 
+    def test_exits_when_the_parent_goes(self):
+        c = Client.spawn()
+        c.process.stdin.close()  # what the kernel does when the trainer dies
+        self.assertEqual(c.process.wait(timeout=10), 0)
+        c.close()
+
+
 class Limits(unittest.TestCase):
     def test_request_too_large(self):
         with Client.spawn(args=["-max-body", "2048"]) as c:
