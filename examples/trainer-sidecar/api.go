@@ -191,13 +191,22 @@ func decodeErr(err error) error {
 	return invalidf("request body: %v", err)
 }
 
-// validID checks a session, prompt or source id.
-func validID(field, id string) error {
+// idProblem says what is wrong with a session, prompt or source id ("" if
+// nothing), so that loops format a field name only on error.
+func idProblem(id string) string {
 	if id == "" {
-		return invalidf("%s is empty", field)
+		return "is empty"
 	}
 	if len(id) > maxIDLen {
-		return invalidf("%s has %d bytes (at most %d)", field, len(id), maxIDLen)
+		return fmt.Sprintf("has %d bytes (at most %d)", len(id), maxIDLen)
+	}
+	return ""
+}
+
+// validID checks a session, prompt or source id.
+func validID(field, id string) error {
+	if p := idProblem(id); p != "" {
+		return invalidf("%s %s", field, p)
 	}
 	return nil
 }
@@ -285,8 +294,8 @@ func (r *observeRequest) validate() error {
 	}
 	for i := range r.Prompts {
 		p := &r.Prompts[i]
-		if err := validID(fmt.Sprintf("prompts[%d].id", i), p.ID); err != nil {
-			return err
+		if pr := idProblem(p.ID); pr != "" {
+			return invalidf("prompts[%d].id %s", i, pr)
 		}
 		if len(p.Rewards) == 0 {
 			return invalidf("prompts[%d].rewards is empty", i)
@@ -318,8 +327,8 @@ func (r *allocateRequest) validate() (allocInput, error) {
 		return allocInput{}, err
 	}
 	for i, id := range r.IDs {
-		if err := validID(fmt.Sprintf("ids[%d]", i), id); err != nil {
-			return allocInput{}, err
+		if pr := idProblem(id); pr != "" {
+			return allocInput{}, invalidf("ids[%d] %s", i, pr)
 		}
 	}
 	if !finite(r.Budget) || r.Budget < 0 {

@@ -66,10 +66,14 @@ func fastObserve(b []byte, r *observeRequest) bool {
 	return ok && p.i == len(p.b)
 }
 
-// parser is a cursor over a JSON text.
+// parser is a cursor over a JSON text. To keep allocations per request
+// few, the numbers of all arrays share one growing arena (each array gets a
+// capacity-limited slice of it) and repeated sources share one string.
 type parser struct {
-	b []byte
-	i int
+	b       []byte
+	i       int
+	arena   []float64
+	sources map[string]string
 }
 
 func (p *parser) ws() {
@@ -225,13 +229,39 @@ func (p *parser) integer() (int, bool) {
 }
 
 func (p *parser) floats() ([]float64, bool) {
-	out := make([]float64, 0, 16)
+	if len(p.arena) == cap(p.arena) {
+		p.arena = make([]float64, 0, max(64, 2*cap(p.arena)))
+	}
+	start := len(p.arena)
 	ok := p.array(func() bool {
 		v, ok := p.float()
-		out = append(out, v)
+		if len(p.arena) == cap(p.arena) { // move this array to a larger arena
+			grown := make([]float64, 0, max(64, 2*cap(p.arena)))
+			p.arena = append(grown, p.arena[start:]...)
+			start = 0
+		}
+		p.arena = append(p.arena, v)
 		return ok
 	})
-	return out, ok
+	n := len(p.arena)
+	return p.arena[start:n:n], ok
+}
+
+// source returns a source name, one string per distinct name.
+func (p *parser) source() (string, bool) {
+	raw, ok := p.rawString()
+	if !ok {
+		return "", false
+	}
+	if s, hit := p.sources[string(raw)]; hit { // no allocation for the lookup
+		return s, true
+	}
+	if p.sources == nil {
+		p.sources = map[string]string{}
+	}
+	s := string(raw)
+	p.sources[s] = s
+	return s, true
 }
 
 // prompt parses one element of "prompts".
@@ -251,7 +281,7 @@ func (p *parser) prompt(po *promptObservation) bool {
 				return false
 			}
 			seen[1] = true
-			po.Source, ok = p.str()
+			po.Source, ok = p.source()
 		case "rewards":
 			if seen[2] {
 				return false

@@ -4,10 +4,10 @@ package main
 // JSON in and out, error bodies, and the service-wide snapshot.
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -149,9 +149,15 @@ func writeError(w http.ResponseWriter, err error) int {
 	return status
 }
 
-// readBody reads the whole (size-limited) body.
+// readBody reads the whole (size-limited) body, in one allocation when the
+// length is announced.
 func readBody(r *http.Request) ([]byte, error) {
-	b, err := io.ReadAll(r.Body)
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(r.Body)
+	b := buf.Bytes()
 	if err != nil {
 		if mbe, ok := err.(*http.MaxBytesError); ok {
 			return nil, fmt.Errorf("%w: request body exceeds %d bytes", errTooLarge, mbe.Limit)
