@@ -87,33 +87,44 @@ func (s *session) observe(r *observeRequest) (observeResponse, error) {
 			return observeResponse{}, invalidf("prompts[%d].source = %q (the session's sources are %q)", i, p.Source, arms)
 		}
 	}
-	// Everything is valid: from here on nothing fails but a bug.
+	// Everything is valid. The curriculum is updated before the tracker,
+	// which cannot fail on validated input, so a (never expected) refusal
+	// by the curriculum leaves this shard unapplied.
 	if p := s.pending; p != nil && r.Step > p.Step {
 		if err := s.closeStep(); err != nil {
 			return observeResponse{}, err
 		}
 	}
-	if s.pending == nil {
-		s.pending = &pendingStep{Step: r.Step, Values: map[string][]float64{}}
-	}
 	threshold := *s.settings.Threshold
+	next := s.pending
+	if next == nil {
+		next = &pendingStep{Step: r.Step, Values: map[string][]float64{}}
+	} else {
+		next = &pendingStep{Step: next.Step, Shards: slices.Clone(next.Shards), Values: maps.Clone(next.Values)}
+	}
+	if len(arms) > 0 {
+		for _, p := range r.Prompts {
+			v := next.Values[p.Source]
+			next.Values[p.Source] = appendFeedback(v[:len(v):len(v)], p.Rewards, threshold, s.eng.thompson())
+		}
+	}
+	next.Shards = append(next.Shards, r.Shard)
+	slices.Sort(next.Shards)
+	complete := len(next.Shards) == s.settings.Shards
+	if complete {
+		if err := s.eng.updateSources(next.Step, next.Values); err != nil {
+			return observeResponse{}, err
+		}
+		s.lastStep, s.pending = next.Step, nil
+	} else {
+		s.pending = next
+	}
 	for _, p := range r.Prompts {
 		if err := s.eng.observeRewards(p.ID, p.Rewards, threshold); err != nil {
 			return observeResponse{}, fmt.Errorf("prompt %q: %w", p.ID, err)
 		}
 		if p.Lengths != nil {
 			s.lengths[p.ID] = mean(p.Lengths)
-		}
-		if len(arms) > 0 {
-			s.pending.Values[p.Source] = appendFeedback(s.pending.Values[p.Source], p.Rewards, threshold, s.eng.thompson())
-		}
-	}
-	s.pending.Shards = append(s.pending.Shards, r.Shard)
-	slices.Sort(s.pending.Shards)
-	complete := len(s.pending.Shards) == s.settings.Shards
-	if complete {
-		if err := s.closeStep(); err != nil {
-			return observeResponse{}, err
 		}
 	}
 	return observeResponse{
