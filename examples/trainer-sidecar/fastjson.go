@@ -10,6 +10,7 @@ package main
 // handle, it produces exactly what encoding/json would (FuzzFastObserve).
 
 import (
+	"bytes"
 	"strconv"
 	"unicode/utf8"
 )
@@ -17,7 +18,11 @@ import (
 // fastObserve decodes b into r and reports whether it could; on false, r is
 // unspecified and the caller falls back to encoding/json.
 func fastObserve(b []byte, r *observeRequest) bool {
-	p := parser{b: b}
+	// Every array element is followed by ',' or ']', so this bounds the
+	// numbers of all arrays together; '{' bounds the prompts. Both counts
+	// are vectorised scans, far cheaper than regrowing.
+	p := parser{b: b, arena: make([]float64, 0, bytes.Count(b, []byte{','})+bytes.Count(b, []byte{']'}))}
+	nPrompts := max(0, bytes.Count(b, []byte{'{'})-1)
 	var seen [4]bool
 	ok := p.object(func(key []byte) bool {
 		switch string(key) {
@@ -50,7 +55,7 @@ func fastObserve(b []byte, r *observeRequest) bool {
 				return false
 			}
 			seen[3] = true
-			r.Prompts = []promptObservation{}
+			r.Prompts = make([]promptObservation, 0, nPrompts)
 			return p.array(func() bool {
 				var po promptObservation
 				if !p.prompt(&po) {

@@ -103,9 +103,15 @@ func (s *session) observe(r *observeRequest) (observeResponse, error) {
 		next = &pendingStep{Step: next.Step, Shards: slices.Clone(next.Shards), Values: maps.Clone(next.Values)}
 	}
 	if len(arms) > 0 {
+		// The first append to each source's values copies them (Clip), so
+		// the current pending step is never written through.
+		owned := make(map[string]bool, len(arms))
 		for _, p := range r.Prompts {
 			v := next.Values[p.Source]
-			next.Values[p.Source] = appendFeedback(v[:len(v):len(v)], p.Rewards, threshold, s.eng.thompson())
+			if !owned[p.Source] {
+				v, owned[p.Source] = slices.Clip(v), true
+			}
+			next.Values[p.Source] = appendFeedback(v, p.Rewards, threshold, s.eng.thompson())
 		}
 	}
 	next.Shards = append(next.Shards, r.Shard)
