@@ -119,6 +119,26 @@ class Adapter(unittest.TestCase):
         self.assertEqual(prompts[1], {"id": "19", "source": "code", "rewards": [1.0, 0.0], "lengths": [2.0, 3.0]})
         self.assertEqual(prompts[2], prompts[0])
 
+    def test_tensor_scores_are_summed_by_the_tensor(self):
+        class Tensor:  # torch's role: sum(-1) reduces each row, tolist() exports
+            def __init__(self, rows):
+                self.rows = rows
+
+            def sum(self, dim):
+                assert dim == -1
+                return Tensor([sum(r) for r in self.rows])
+
+            def tolist(self):
+                return list(self.rows)
+
+        s = self.new()
+        seen = []
+        s.client.observe = lambda session, step, prompts, shard=0: seen.append(prompts) or {}
+        b = make_batch([11, 19], n=2)
+        b.batch = {k: Tensor(v) for k, v in b.batch.items()}
+        s.update(b)
+        self.assertEqual(seen[0][0], {"id": "11", "source": "math", "rewards": [1.0, 0.0], "lengths": [2.0, 3.0]})
+
     def test_state_dict_resumes_identically(self):
         a = self.new()
         it = iter(a)

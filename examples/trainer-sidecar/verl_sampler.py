@@ -29,9 +29,10 @@ def _cfg(c, key, default=None):
     return default if v is None else v
 
 
-def _rows(x):
-    """A tensor or a list of lists as a list of lists."""
-    return x.tolist() if hasattr(x, "tolist") else [list(r) for r in x]
+def _row_sums(x):
+    """Per-row sums of a tensor or array (summed there, not in Python) or of a
+    list of lists."""
+    return x.sum(-1).tolist() if hasattr(x, "sum") else [sum(r) for r in x]
 
 
 class BudgetkitSampler(AbstractCurriculumSampler):
@@ -90,9 +91,9 @@ class BudgetkitSampler(AbstractCurriculumSampler):
             raise ValueError(f"every rollout has index {index[0]!r}: verl defaults extra_info.index to 0 when it "
                              "is missing; give every prompt a distinct extra_info.index")
         key = "token_level_scores" if "token_level_scores" in batch.batch else "token_level_rewards"
-        scores = [sum(r) for r in _rows(batch.batch[key])]
+        scores = _row_sums(batch.batch[key])
         mask = batch.batch["response_mask"] if "response_mask" in batch.batch else None
-        lengths = [sum(r) for r in _rows(mask)] if mask is not None else None
+        lengths = _row_sums(mask) if mask is not None else None
         groups = {}
         for j, u in enumerate(uid):
             g = groups.setdefault(u, {"id": str(index[j]), "source": str(source[j]), "rewards": []})
