@@ -20,6 +20,8 @@ const (
 	maxSampleN   = 1 << 20 // sources drawn by one /v1/sources/sample call
 	maxShards    = 1 << 16 // shards of one step
 	maxStep      = 1 << 52 // steps are exact in a float64 (Python, JSON)
+	maxRollouts  = 1 << 24 // min and max rollouts of one prompt
+	maxBudget    = 1 << 53 // budgets are exact integers in a float64 up to here
 	defaultShard = 1
 )
 
@@ -251,8 +253,8 @@ func (s sessionSettings) normalize() (sessionSettings, error) {
 	if out.Allocation.Preset == "" {
 		out.Allocation.Preset = presetBetaKnapsack
 	}
-	if out.Allocation.Min < 0 || out.Allocation.Max < 0 {
-		return out, invalidf("allocation.min = %d, allocation.max = %d (must be ≥ 0)", out.Allocation.Min, out.Allocation.Max)
+	if out.Allocation.Min < 0 || out.Allocation.Max < 0 || out.Allocation.Min > maxRollouts || out.Allocation.Max > maxRollouts {
+		return out, invalidf("allocation.min = %d, allocation.max = %d (must be in [0, 2^24])", out.Allocation.Min, out.Allocation.Max)
 	}
 	if out.Allocation.Max != 0 && out.Allocation.Max < out.Allocation.Min {
 		return out, invalidf("allocation.max = %d < allocation.min = %d", out.Allocation.Max, out.Allocation.Min)
@@ -331,17 +333,17 @@ func (r *allocateRequest) validate() (allocInput, error) {
 			return allocInput{}, invalidf("ids[%d] %s", i, pr)
 		}
 	}
-	if !finite(r.Budget) || r.Budget < 0 {
-		return allocInput{}, invalidf("budget = %v (must be finite and ≥ 0)", r.Budget)
+	if !finite(r.Budget) || r.Budget < 0 || r.Budget > maxBudget {
+		return allocInput{}, invalidf("budget = %v (must be in [0, 2^53])", r.Budget)
 	}
-	if r.Min < 0 || r.Max < 0 {
-		return allocInput{}, invalidf("min = %d, max = %d (must be ≥ 0)", r.Min, r.Max)
+	if r.Min < 0 || r.Max < 0 || r.Min > maxRollouts || r.Max > maxRollouts {
+		return allocInput{}, invalidf("min = %d, max = %d (must be in [0, 2^24])", r.Min, r.Max)
 	}
 	if r.Max != 0 && r.Max < r.Min {
 		return allocInput{}, invalidf("max = %d < min = %d", r.Max, r.Min)
 	}
-	if r.Divisor < 0 {
-		return allocInput{}, invalidf("divisor = %d (must be ≥ 0; 0 and 1 mean none)", r.Divisor)
+	if r.Divisor < 0 || r.Divisor > maxRollouts {
+		return allocInput{}, invalidf("divisor = %d (must be in [0, 2^24]; 0 and 1 mean none)", r.Divisor)
 	}
 	if r.Costs != nil {
 		if len(r.Costs) != len(r.IDs) {
