@@ -6,7 +6,7 @@ package main
 // tracked prompts.
 
 import (
-	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"slices"
@@ -66,10 +66,11 @@ func label(v string) string {
 
 func fmtFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 
-// writeMetrics writes every metric, in a stable order.
+// writeMetrics writes every metric, in a stable order. The text is rendered
+// in memory first, so a slow reader never holds a lock.
 func (s *server) writeMetrics(out io.Writer) {
-	w := bufio.NewWriter(out)
-	defer w.Flush()
+	var w bytes.Buffer
+	defer func() { out.Write(w.Bytes()) }()
 	m := s.metrics
 	m.mu.Lock()
 	keys := make([]requestKey, 0, len(m.requests))
@@ -85,28 +86,28 @@ func (s *server) writeMetrics(out io.Writer) {
 		}
 		return a.status - b.status
 	})
-	fmt.Fprintln(w, "# HELP budgetkit_requests_total Requests served, by endpoint and status.")
-	fmt.Fprintln(w, "# TYPE budgetkit_requests_total counter")
+	fmt.Fprintln(&w, "# HELP budgetkit_requests_total Requests served, by endpoint and status.")
+	fmt.Fprintln(&w, "# TYPE budgetkit_requests_total counter")
 	for _, k := range keys {
-		fmt.Fprintf(w, "budgetkit_requests_total{path=%s,code=\"%d\"} %d\n", label(k.path), k.status, m.requests[k])
+		fmt.Fprintf(&w, "budgetkit_requests_total{path=%s,code=\"%d\"} %d\n", label(k.path), k.status, m.requests[k])
 	}
 	paths := make([]string, 0, len(m.latency))
 	for p := range m.latency {
 		paths = append(paths, p)
 	}
 	slices.Sort(paths)
-	fmt.Fprintln(w, "# HELP budgetkit_request_duration_seconds Time to serve a request, by endpoint.")
-	fmt.Fprintln(w, "# TYPE budgetkit_request_duration_seconds histogram")
+	fmt.Fprintln(&w, "# HELP budgetkit_request_duration_seconds Time to serve a request, by endpoint.")
+	fmt.Fprintln(&w, "# TYPE budgetkit_request_duration_seconds histogram")
 	for _, p := range paths {
 		h := m.latency[p]
 		var cum uint64
 		for i, ub := range latencyBuckets {
 			cum += h.counts[i]
-			fmt.Fprintf(w, "budgetkit_request_duration_seconds_bucket{path=%s,le=\"%s\"} %d\n", label(p), fmtFloat(ub), cum)
+			fmt.Fprintf(&w, "budgetkit_request_duration_seconds_bucket{path=%s,le=\"%s\"} %d\n", label(p), fmtFloat(ub), cum)
 		}
-		fmt.Fprintf(w, "budgetkit_request_duration_seconds_bucket{path=%s,le=\"+Inf\"} %d\n", label(p), h.n)
-		fmt.Fprintf(w, "budgetkit_request_duration_seconds_sum{path=%s} %s\n", label(p), fmtFloat(h.sum))
-		fmt.Fprintf(w, "budgetkit_request_duration_seconds_count{path=%s} %d\n", label(p), h.n)
+		fmt.Fprintf(&w, "budgetkit_request_duration_seconds_bucket{path=%s,le=\"+Inf\"} %d\n", label(p), h.n)
+		fmt.Fprintf(&w, "budgetkit_request_duration_seconds_sum{path=%s} %s\n", label(p), fmtFloat(h.sum))
+		fmt.Fprintf(&w, "budgetkit_request_duration_seconds_count{path=%s} %d\n", label(p), h.n)
 	}
 	m.mu.Unlock()
 
@@ -138,21 +139,21 @@ func (s *server) writeMetrics(out io.Writer) {
 		rows[i] = row{ss.id, ss.shadow, ss.eng.tracked(), ss.eng.sources(), ss.eng.probs()}
 		ss.mu.Unlock()
 	}
-	fmt.Fprintln(w, "# HELP budgetkit_shadow_price Shadow price (marginal value of budget) of the session's last allocation.")
-	fmt.Fprintln(w, "# TYPE budgetkit_shadow_price gauge")
+	fmt.Fprintln(&w, "# HELP budgetkit_shadow_price Shadow price (marginal value of budget) of the session's last allocation.")
+	fmt.Fprintln(&w, "# TYPE budgetkit_shadow_price gauge")
 	for _, r := range rows {
-		fmt.Fprintf(w, "budgetkit_shadow_price{session=%s} %s\n", label(r.id), fmtFloat(r.shadow))
+		fmt.Fprintf(&w, "budgetkit_shadow_price{session=%s} %s\n", label(r.id), fmtFloat(r.shadow))
 	}
-	fmt.Fprintln(w, "# HELP budgetkit_tracked_prompts Prompts the session's success tracker holds.")
-	fmt.Fprintln(w, "# TYPE budgetkit_tracked_prompts gauge")
+	fmt.Fprintln(&w, "# HELP budgetkit_tracked_prompts Prompts the session's success tracker holds.")
+	fmt.Fprintln(&w, "# TYPE budgetkit_tracked_prompts gauge")
 	for _, r := range rows {
-		fmt.Fprintf(w, "budgetkit_tracked_prompts{session=%s} %d\n", label(r.id), r.tracked)
+		fmt.Fprintf(&w, "budgetkit_tracked_prompts{session=%s} %d\n", label(r.id), r.tracked)
 	}
-	fmt.Fprintln(w, "# HELP budgetkit_source_probability Current sampling probability of each data source.")
-	fmt.Fprintln(w, "# TYPE budgetkit_source_probability gauge")
+	fmt.Fprintln(&w, "# HELP budgetkit_source_probability Current sampling probability of each data source.")
+	fmt.Fprintln(&w, "# TYPE budgetkit_source_probability gauge")
 	for _, r := range rows {
 		for i, a := range r.arms {
-			fmt.Fprintf(w, "budgetkit_source_probability{session=%s,source=%s} %s\n", label(r.id), label(a), fmtFloat(r.probs[i]))
+			fmt.Fprintf(&w, "budgetkit_source_probability{session=%s,source=%s} %s\n", label(r.id), label(a), fmtFloat(r.probs[i]))
 		}
 	}
 }
