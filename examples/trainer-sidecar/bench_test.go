@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -77,6 +80,14 @@ func BenchmarkAllocate512(b *testing.B) {
 			}
 		}
 	})
+	b.Run("unix-socket", func(b *testing.B) {
+		hc, stop := benchSocket(b)
+		defer stop()
+		b.ReportAllocs()
+		for b.Loop() {
+			benchPost(b, hc, "/v1/allocate", body)
+		}
+	})
 	b.Run("library", func(b *testing.B) {
 		_, ss := benchSession(b)
 		var req allocateRequest
@@ -116,6 +127,16 @@ func BenchmarkObserve512x16(b *testing.B) {
 			step++
 		}
 	})
+	b.Run("unix-socket", func(b *testing.B) {
+		hc, stop := benchSocket(b)
+		defer stop()
+		b.ReportAllocs()
+		step := 1
+		for b.Loop() {
+			benchPost(b, hc, "/v1/observe", head+`"step":`+strconv.Itoa(step)+","+tail)
+			step++
+		}
+	})
 	b.Run("library", func(b *testing.B) {
 		_, ss := benchSession(b)
 		ps := benchPromptObs()
@@ -136,4 +157,51 @@ func BenchmarkObserve512x16(b *testing.B) {
 			step++
 		}
 	})
+}
+
+// benchSocket serves a fresh service (with session "b", as benchSession) on
+// a temporary Unix socket and returns a keep-alive client for it.
+func benchSocket(b *testing.B) (*http.Client, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	errc := make(chan error, 1)
+	go func() {
+		errc <- serve(ctx, options{listen: "unix"}, pw)
+		pw.Close()
+	}()
+	line, err := readLine(pr)
+	if err != nil {
+		cancel()
+		b.Fatalf("no handshake: %v", <-errc)
+	}
+	go io.Copy(io.Discard, pr)
+	sock := strings.TrimSpace(strings.TrimPrefix(line, "BUDGETKIT 1 unix:"))
+	hc := &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", sock)
+		},
+	}}
+	benchPost(b, hc, "/v1/sessions", `{"id":"b","tracker":{"decay":0.9},"curriculum":{"arms":["s0","s1","s2","s3"]}}`)
+	benchPost(b, hc, "/v1/observe", observeBody(0))
+	return hc, func() {
+		cancel()
+		if err := <-errc; err != nil {
+			b.Error(err)
+		}
+	}
+}
+
+func benchPost(b *testing.B, hc *http.Client, path, body string) {
+	resp, err := hc.Post("http://sidecar"+path, "application/json", strings.NewReader(body))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		b.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b.Fatalf("%s: %s", path, resp.Status)
+	}
 }
