@@ -34,7 +34,8 @@
 //	                   in PATH (or $BUDGETKIT_TOKEN); /healthz stays open
 //	-snapshot PATH     load the service state from PATH on start if it exists,
 //	                   write it there (atomically) on shutdown
-//	-max-body BYTES    request-size limit (default 32 MiB; larger is 413)
+//	-max-body BYTES    request-size limit (default 32 MiB; larger is 413);
+//	                   POST /v1/restore accepts at least 1 GiB
 //	-stdin-eof         shut down when standard input reaches end of file, so a
 //	                   spawned service does not outlive its parent
 package main

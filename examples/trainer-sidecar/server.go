@@ -25,7 +25,12 @@ const (
 
 // defaultMaxBody is the default request-size limit: 32 MiB, far above an
 // observe call for 4,096 prompts × 64 rewards (about 3 MB of JSON).
-const defaultMaxBody = 32 << 20
+// snapshotMaxBody is the least limit of POST /v1/restore: 1 GiB, a
+// snapshot of about ten million tracked prompts.
+const (
+	defaultMaxBody  = 32 << 20
+	snapshotMaxBody = 1 << 30
+)
 
 // server is the sidecar's HTTP service. It is safe for concurrent use:
 // sessions are found under a read lock and each session has its own lock.
@@ -89,10 +94,16 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request, label *string) in
 		w.Header().Set("WWW-Authenticate", `Bearer realm="budgetkit"`)
 		return writeError(w, fmt.Errorf("%w: missing or wrong bearer token", errUnauthorized))
 	}
-	if r.ContentLength > s.maxBody {
-		return writeError(w, fmt.Errorf("%w: request body of %d bytes exceeds %d", errTooLarge, r.ContentLength, s.maxBody))
+	limit := s.maxBody
+	if rt.path == "/v1/restore" {
+		// A snapshot holds every tracked prompt (about 100 bytes each); it
+		// gets at least snapshotMaxBody.
+		limit = max(limit, snapshotMaxBody)
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
+	if r.ContentLength > limit {
+		return writeError(w, fmt.Errorf("%w: request body of %d bytes exceeds %d", errTooLarge, r.ContentLength, limit))
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	if rt.fn == nil {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 		w.WriteHeader(http.StatusOK)

@@ -228,6 +228,14 @@ func TestAuthAndLimits(t *testing.T) {
 	if rec.Code != http.StatusRequestEntityTooLarge {
 		t.Errorf("chunked over the limit: %d %s", rec.Code, rec.Body)
 	}
+	// A snapshot larger than -max-body is still restored.
+	code, snap := call(t, s, "GET", "/v1/snapshot", "", "Authorization", "Bearer secret")
+	if code != 200 || len(snap) <= 256 {
+		t.Fatalf("snapshot: %d, %d bytes (want 200, over the 256-byte limit)", code, len(snap))
+	}
+	if code, b := call(t, s, "POST", "/v1/restore", string(snap), "Authorization", "Bearer secret"); code != 200 {
+		t.Errorf("restore over -max-body: %d %s", code, b)
+	}
 	// The refused observation changed nothing: step 0 is still open.
 	code, b = call(t, s, "POST", "/v1/observe", `{"session":"a","step":0,"shard":0,"prompts":[]}`, "Authorization", "Bearer secret")
 	if code != 200 {
