@@ -7,6 +7,7 @@ service on a temporary socket. Run by `go test ./examples/trainer-sidecar`
 
 import json
 import os
+import shutil
 import signal
 import stat
 import tempfile
@@ -161,6 +162,7 @@ class Crash(unittest.TestCase):
         want = self.run_steps(a, range(3, 6))
         a.process.send_signal(signal.SIGKILL)
         a.process.wait()
+        shutil.rmtree(os.path.dirname(a.addr[len("unix:"):]), ignore_errors=True)  # a killed service cannot
         with self.assertRaises(ServiceUnavailable):
             a.health()
         b = Client.spawn()
