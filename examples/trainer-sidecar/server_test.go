@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -507,6 +508,12 @@ func FuzzRequest(f *testing.F) {
 	f.Add(uint8(3), []byte(`{"session":"r","ids":["x"],"budget":1e308,"max":9223372036854775807}`))
 	f.Add(uint8(3), []byte(`{"session":"k","ids":["x"],"budget":9007199254740993,"divisor":9223372036854775807}`))
 	f.Add(uint8(4), []byte(`{"session":"r","step":4503599627370496,"n":1,"seed":18446744073709551615}`))
+	// A real snapshot, for the fuzzer to mutate into near-valid ones.
+	s := newServer("", 0)
+	mustOK(f, s, "POST", "/v1/sessions", `{"id":"r","shards":2,"tracker":{"window":4},"curriculum":{"method":"sw-ucb","arms":["a","b"]}}`)
+	mustOK(f, s, "POST", "/v1/observe", `{"session":"r","step":2,"shard":1,"prompts":[{"id":"x","source":"a","rewards":[1,0],"lengths":[3,4]}]}`)
+	restore := slices.IndexFunc(routes, func(rt route) bool { return rt.path == "/v1/restore" })
+	f.Add(uint8(restore), mustOK(f, s, "GET", "/v1/snapshot", ""))
 	f.Fuzz(func(t *testing.T, route uint8, body []byte) {
 		s := newServer("", 1<<16)
 		mustOK(t, s, "POST", "/v1/sessions", `{"id":"r","curriculum":{"arms":["a","b"]}}`)
