@@ -539,3 +539,29 @@ func FuzzRequest(f *testing.F) {
 		mustOK(t, newServer("", 0), "POST", "/v1/restore", string(snap))
 	})
 }
+
+// TestRestoreMidStep: a snapshot taken between the shards of a step carries
+// the step in progress; both services finish it identically and refuse the
+// shard already received.
+func TestRestoreMidStep(t *testing.T) {
+	a := newServer("", 0)
+	mustOK(t, a, "POST", "/v1/sessions", `{"id":"r","shards":2,"allocation":{"preset":"duet"},"curriculum":{"method":"exp3","arms":["a","b"]}}`)
+	mustOK(t, a, "POST", "/v1/observe", `{"session":"r","step":3,"shard":1,"prompts":[{"id":"x","source":"a","rewards":[1,0,1],"lengths":[10,20,30]}]}`)
+	snap := mustOK(t, a, "GET", "/v1/snapshot", "")
+	b := newServer("", 0)
+	mustOK(t, b, "POST", "/v1/restore", string(snap))
+	for _, s := range []http.Handler{a, b} {
+		if code, _ := call(t, s, "POST", "/v1/observe", `{"session":"r","step":3,"shard":1,"prompts":[]}`); code != 409 {
+			t.Errorf("shard 1 again: %d, want 409", code)
+		}
+	}
+	last := `{"session":"r","step":3,"shard":0,"prompts":[{"id":"y","source":"b","rewards":[0,0,1],"lengths":[5,5,5]}]}`
+	ra, rb := mustOK(t, a, "POST", "/v1/observe", last), mustOK(t, b, "POST", "/v1/observe", last)
+	if !bytes.Equal(ra, rb) || !strings.Contains(string(ra), `"step_complete":true`) {
+		t.Errorf("finishing step 3: %s vs %s", ra, rb)
+	}
+	alloc := `{"session":"r","ids":["x","y","z"],"budget":24,"divisor":4}`
+	if ra, rb := mustOK(t, a, "POST", "/v1/allocate", alloc), mustOK(t, b, "POST", "/v1/allocate", alloc); !bytes.Equal(ra, rb) {
+		t.Errorf("DUET from restored lengths: %s vs %s", ra, rb)
+	}
+}
