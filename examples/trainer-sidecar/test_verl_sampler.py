@@ -152,6 +152,7 @@ class Adapter(unittest.TestCase):
         b.load_state_dict(state)
         it = iter(b)
         self.assertEqual([next(it) for _ in range(8)], second)
+        self.assertEqual(len(list(it)), 20 - 16)  # the epoch's remaining length
         b.step -= 1  # a trainer replaying step 0 after the resume is refused
         with self.assertRaises(AlreadyApplied):
             b.update(make_batch(first))

@@ -53,6 +53,7 @@ class BudgetkitSampler(AbstractCurriculumSampler):
                                    tracker=dict(_cfg(bk, "tracker", {})) or None)
         self.step = 0  # updates applied (training steps)
         self.draws = 0  # batches drawn
+        self.pos = 0  # indices yielded in this epoch
         self.epoch = {a: 0 for a in self.arms}
         self.cursor = {a: 0 for a in self.arms}
         self._perm = {}  # source -> ((source, epoch), permutation), a cache
@@ -61,14 +62,16 @@ class BudgetkitSampler(AbstractCurriculumSampler):
         return self.n
 
     def __iter__(self):
-        left = self.n
-        while left > 0:
-            k = min(self.batch_size, left)
+        # pos (indices yielded this epoch) is in the state, so a resumed epoch
+        # has its remaining length, as torchdata's own samplers do.
+        while self.pos < self.n:
+            k = min(self.batch_size, self.n - self.pos)
             drawn = self.client.sample_sources(self.session, self.draws, k, self.seed)["sources"]
             self.draws += 1
-            left -= k
             for s in drawn:
+                self.pos += 1
                 yield self._next_row(s)
+        self.pos = 0
 
     def _next_row(self, source):
         """The next row of source in its permutation of (seed, source, epoch)."""
@@ -109,9 +112,9 @@ class BudgetkitSampler(AbstractCurriculumSampler):
 
     def state_dict(self):
         return {"snapshot": self.client.snapshot(self.session), "step": self.step, "draws": self.draws,
-                "epoch": dict(self.epoch), "cursor": dict(self.cursor)}
+                "pos": self.pos, "epoch": dict(self.epoch), "cursor": dict(self.cursor)}
 
     def load_state_dict(self, state):
         self.client.restore(state["snapshot"])
-        self.step, self.draws = int(state["step"]), int(state["draws"])
+        self.step, self.draws, self.pos = int(state["step"]), int(state["draws"]), int(state["pos"])
         self.epoch, self.cursor = dict(state["epoch"]), dict(state["cursor"])
