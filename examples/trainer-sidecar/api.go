@@ -20,7 +20,7 @@ const (
 	maxSampleN   = 1 << 20 // sources drawn by one /v1/sources/sample call
 	maxShards    = 1 << 16 // shards of one step
 	maxStep      = 1 << 52 // steps are exact in a float64 (Python, JSON)
-	maxRollouts  = 1 << 24 // min and max rollouts of one prompt
+	maxRollouts  = 1 << 16 // min, max and divisor; budget.Allocate's time grows with Max
 	maxBudget    = 1 << 53 // budgets are exact integers in a float64 up to here
 	defaultShard = 1
 )
@@ -254,7 +254,7 @@ func (s sessionSettings) normalize() (sessionSettings, error) {
 		out.Allocation.Preset = presetBetaKnapsack
 	}
 	if out.Allocation.Min < 0 || out.Allocation.Max < 0 || out.Allocation.Min > maxRollouts || out.Allocation.Max > maxRollouts {
-		return out, invalidf("allocation.min = %d, allocation.max = %d (must be in [0, 2^24])", out.Allocation.Min, out.Allocation.Max)
+		return out, invalidf("allocation.min = %d, allocation.max = %d (must be in [0, 65536])", out.Allocation.Min, out.Allocation.Max)
 	}
 	if out.Allocation.Max != 0 && out.Allocation.Max < out.Allocation.Min {
 		return out, invalidf("allocation.max = %d < allocation.min = %d", out.Allocation.Max, out.Allocation.Min)
@@ -337,13 +337,13 @@ func (r *allocateRequest) validate() (allocInput, error) {
 		return allocInput{}, invalidf("budget = %v (must be in [0, 2^53])", r.Budget)
 	}
 	if r.Min < 0 || r.Max < 0 || r.Min > maxRollouts || r.Max > maxRollouts {
-		return allocInput{}, invalidf("min = %d, max = %d (must be in [0, 2^24])", r.Min, r.Max)
+		return allocInput{}, invalidf("min = %d, max = %d (must be in [0, 65536])", r.Min, r.Max)
 	}
 	if r.Max != 0 && r.Max < r.Min {
 		return allocInput{}, invalidf("max = %d < min = %d", r.Max, r.Min)
 	}
 	if r.Divisor < 0 || r.Divisor > maxRollouts {
-		return allocInput{}, invalidf("divisor = %d (must be in [0, 2^24]; 0 and 1 mean none)", r.Divisor)
+		return allocInput{}, invalidf("divisor = %d (must be in [0, 65536]; 0 and 1 mean none)", r.Divisor)
 	}
 	if r.Costs != nil {
 		if len(r.Costs) != len(r.IDs) {
