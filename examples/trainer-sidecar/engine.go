@@ -142,13 +142,14 @@ func (e *engine) updateSources(step int, values map[string][]float64) error {
 	if errors.Is(err, curriculum.ErrStepApplied) {
 		return fmt.Errorf("%w: curriculum step %d", errReplay, step)
 	}
-	return err
+	return libErr(err)
 }
 
 // sampleAt draws the source index of slot at (seed, step) with the
 // counter-based draw, which does not depend on any RNG state.
 func (e *engine) sampleAt(seed uint64, step, slot int) (int, error) {
-	return e.sampler.SampleAt(seed, step, slot)
+	i, err := e.sampler.SampleAt(seed, step, slot)
+	return i, libErr(err)
 }
 
 // tracked returns the number of prompts the tracker holds.
@@ -411,6 +412,8 @@ func (e *engine) restore(st engineState) error {
 // libErr maps the library's sentinel errors onto the service's.
 func libErr(err error) error {
 	switch {
+	case err == nil:
+		return nil
 	case errors.Is(err, budget.ErrInfeasible):
 		return fmt.Errorf("%w: %v", errInfeasible, err)
 	case errors.Is(err, budget.ErrTooLarge):
