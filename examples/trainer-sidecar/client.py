@@ -118,8 +118,15 @@ class _UnixConnection(http.client.HTTPConnection):
         self.sock = sock
 
 
+def _tolist(o):
+    """numpy scalars and arrays and torch tensors, as plain Python values."""
+    if hasattr(o, "tolist"):
+        return o.tolist()
+    raise TypeError(f"{type(o).__name__} is not JSON serialisable")
+
+
 def _dumps(obj):
-    return json.dumps(obj, separators=(",", ":"), allow_nan=False).encode()
+    return json.dumps(obj, separators=(",", ":"), allow_nan=False, default=_tolist).encode()
 
 
 class Client:
@@ -260,7 +267,8 @@ class Client:
 
     def observe(self, session, step, prompts, shard=0):
         """POST /v1/observe: prompts is a list of {"id", "source"?, "rewards",
-        "lengths"?}. Returns {"step_complete", "tracked", "probabilities"}."""
+        "lengths"?} (rewards and lengths may be lists, numpy arrays or
+        tensors). Returns {"step_complete", "tracked", "probabilities"}."""
         return self._call("POST", "/v1/observe", {"session": session, "step": int(step), "shard": int(shard), "prompts": prompts})
 
     def allocate(self, session, ids, budget, min=0, max=0, divisor=0, exact=False, costs=None):

@@ -181,6 +181,15 @@ type allocOutput struct {
 // lengths gives DUET each prompt's tracked mean rollout length (ok false when
 // none is known) when the request has no costs.
 func (e *engine) allocate(in allocInput, lengths func(id string) (float64, bool)) (allocOutput, error) {
+	if in.max == 0 && in.min > 0 {
+		// Only a minimum: the preset's maximum (Knapsack RL's 128, DUET's
+		// 32), or the minimum if larger. Both zero: the preset's bounds.
+		in.max = 128
+		if e.preset == presetDUET {
+			in.max = 32
+		}
+		in.max = max(in.max, in.min)
+	}
 	switch e.preset {
 	case presetKnapsackRL:
 		return e.allocateKnapsackRL(in)

@@ -589,3 +589,21 @@ func TestAllocateLargeBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestAllocateMinOnly: a minimum alone takes the preset's maximum.
+func TestAllocateMinOnly(t *testing.T) {
+	s := newServer("", 0)
+	for _, p := range []string{presetBetaKnapsack, presetKnapsackRL, presetDUET} {
+		mustOK(t, s, "POST", "/v1/sessions", fmt.Sprintf(`{"id":"%s","allocation":{"preset":"%s"}}`, p, p))
+		var r allocateResponse
+		body := fmt.Sprintf(`{"session":"%s","ids":["a","b","c","d"],"budget":32,"min":3,"exact":true}`, p)
+		if err := json.Unmarshal(mustOK(t, s, "POST", "/v1/allocate", body), &r); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range r.Counts {
+			if c < 3 {
+				t.Errorf("%s: counts %v below the minimum 3", p, r.Counts)
+			}
+		}
+	}
+}

@@ -90,6 +90,18 @@ class Contract(unittest.TestCase):
         with self.assertRaises(ValueError):  # NaN never leaves the client
             self.c.observe("r", 1, [{"id": "a", "source": "math", "rewards": [float("nan")]}])
 
+    def test_array_like_values(self):
+        class Array:  # numpy's and torch's role: tolist() gives plain values
+            def __init__(self, v):
+                self.v = v
+
+            def tolist(self):
+                return self.v
+
+        self.c.create_session(id="r")
+        self.c.observe("r", 0, [{"id": "a", "rewards": Array([1.0, 0.0]), "lengths": Array([3, 4])}])
+        self.assertEqual(self.c.allocate("r", ["a"], budget=Array(8), min=2)["counts"], [8])
+
     def test_retry_after_a_dropped_connection(self):
         self.c.create_session(id="r")
         self.c.health()
