@@ -116,6 +116,35 @@ class Contract(unittest.TestCase):
         c.close()
 
 
+class Readme(unittest.TestCase):
+    def test_the_ten_line_snippet_runs(self):
+        """The README's Python snippet, run as written with a fake loader and
+        rollout function."""
+        here = os.path.dirname(os.path.abspath(__file__))
+        with open(os.path.join(here, "README.md"), encoding="utf-8") as f:
+            text = f.read()
+        start = text.index("```python\n", text.index("## From Python")) + len("```python\n")
+        code = text[start:text.index("```", start)]
+        self.assertLessEqual(len(code.strip().splitlines()), 10)
+
+        class Prompt:
+            def __init__(self, i):
+                self.id, self.source = f"p{i}", ["math", "code"][i % 2]
+
+        loader = [[Prompt(i) for i in range(4 * s, 4 * s + 8)] for s in range(3)]
+        calls = []
+
+        def rollout(prompts, counts):
+            calls.append(counts)
+            return [[float((i + j) % 3 == 0) for j in range(c)] for i, c in enumerate(counts)]
+
+        env = {"loader": loader, "rollout": rollout}
+        exec(compile(code, "README.md", "exec"), env)
+        self.assertEqual(len(calls), 3)
+        self.assertTrue(all(sum(c) == 64 and sum(c) % 8 == 0 for c in calls), calls)
+        self.assertEqual(len(env["sources"]), 8)
+
+
 class Limits(unittest.TestCase):
     def test_request_too_large(self):
         with Client.spawn(args=["-max-body", "2048"]) as c:
