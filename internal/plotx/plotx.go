@@ -205,10 +205,12 @@ func (t NiceTicks) Ticks(lo, hi float64) []plot.Tick {
 			break
 		}
 	}
-	decimals := max(0, -int(math.Floor(math.Log10(step)+1e-9)))
-	if step/math.Pow(10, math.Floor(math.Log10(step)+1e-9)) == 2.5 {
-		decimals++
+	e := int(math.Floor(math.Log10(step) + 1e-9))
+	extra := 0
+	if math.Abs(step/math.Pow(10, float64(e))-2.5) < 1e-9 {
+		extra = 1 // 2.5 × 10ᵏ needs one more digit than 10ᵏ
 	}
+	decimals := max(0, extra-e)
 	var ticks []plot.Tick
 	ms := step / float64(minor)
 	first := math.Ceil(lo/ms-1e-9) * ms
