@@ -289,3 +289,51 @@ func Number(v float64, decimals int) string {
 	}
 	return intPart
 }
+
+// SaveStack writes plots stacked vertically, each h tall, as one PNG of
+// width w, with the first plot's legend in a column to the right of all
+// of them (the plots should share their series). It returns the path.
+func SaveStack(plots []*plot.Plot, w, h vg.Length, dir, name string) (string, error) {
+	if len(plots) == 0 {
+		return "", errors.New("plotx: no plots")
+	}
+	for _, p := range plots {
+		if p.Title.Text == "" || p.X.Label.Text == "" || p.Y.Label.Text == "" {
+			return "", errors.New("plotx: a picture needs a title and both axis labels")
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	total := h * vg.Length(len(plots))
+	img := vgimg.New(w, total)
+	dc := draw.New(img)
+	leg := plots[0].Legend
+	var legW vg.Length
+	if r := leg.Rectangle(dc); r.Max.X > r.Min.X {
+		legW = r.Max.X - r.Min.X + vg.Points(14)
+	}
+	for i, p := range plots {
+		saved := p.Legend
+		p.Legend = plot.NewLegend()
+		top := total - h*vg.Length(i)
+		p.Draw(draw.Crop(dc, 0, -legW, top-h, top-total))
+		p.Legend = saved
+	}
+	if legW > 0 {
+		lc := draw.Crop(dc, w-legW+vg.Points(6), 0, 0, 0)
+		lc.Max.Y -= plots[0].Title.TextStyle.Height(plots[0].Title.Text) + plots[0].Title.Padding + vg.Points(4)
+		leg.Top, leg.Left = true, true
+		leg.Draw(lc)
+	}
+	path := filepath.Join(dir, name)
+	f, err := os.Create(path)
+	if err != nil {
+		return "", err
+	}
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
+		f.Close()
+		return "", err
+	}
+	return path, f.Close()
+}
