@@ -76,7 +76,6 @@ type runResult struct {
 	mixed     float64     // share of groups with a gradient
 	startP    float64     // mean pass rate before training
 	finalP    float64     // mean pass rate after training
-	finalBySo []float64   // mean pass rate per source after training
 }
 
 func run(w io.Writer, seeds, steps int, out string) error {

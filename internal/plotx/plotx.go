@@ -317,7 +317,11 @@ func SaveStack(plots []*plot.Plot, w, h vg.Length, dir, name string) (string, er
 		saved := p.Legend
 		p.Legend = plot.NewLegend()
 		top := total - h*vg.Length(i)
-		p.Draw(draw.Crop(dc, 0, -legW, top-h, top-total))
+		gap := vg.Length(0)
+		if i > 0 {
+			gap = vg.Points(12) // room between a panel's axis label and the next title
+		}
+		p.Draw(draw.Crop(dc, 0, -legW, top-h, top-total-gap))
 		p.Legend = saved
 	}
 	if legW > 0 {
