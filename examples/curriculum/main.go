@@ -72,10 +72,10 @@ func main() {
 
 // runResult is one run of one method.
 type runResult struct {
-	history   [][]float64 // sampling probabilities after each step
-	mixed     float64     // share of groups with a gradient
-	startP    float64     // mean pass rate before training
-	finalP    float64     // mean pass rate after training
+	history [][]float64 // sampling probabilities after each step
+	mixed   float64     // share of groups with a gradient
+	startP  float64     // mean pass rate before training
+	finalP  float64     // mean pass rate after training
 }
 
 func run(w io.Writer, seeds, steps int, out string) error {
