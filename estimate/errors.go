@@ -13,7 +13,3 @@ var ErrInvalid = errors.New("estimate: invalid argument")
 // snapshot taken from an object of another kind, version or configuration.
 // A failed restore leaves the receiver unchanged.
 var ErrSnapshot = errors.New("estimate: cannot restore snapshot")
-
-// ErrUnknownID reports an identifier (prompt, item, model) that the receiver
-// has never seen.
-var ErrUnknownID = errors.New("estimate: unknown id")

@@ -3,10 +3,8 @@ package estimate
 import (
 	"fmt"
 	"math"
-	"strings"
+	"math/bits"
 	"sync"
-
-	"github.com/budgetkit/budgetkit/internal/snapshot"
 )
 
 // TrackerConfig configures a Tracker. Zero fields mean the documented
@@ -24,7 +22,8 @@ type TrackerConfig struct {
 	// for s successes in k trials. Zero means 1, no decay.
 	Decay float64 `json:"decay,omitempty"`
 	// Window, when positive, also keeps each prompt's last Window binary
-	// outcomes; Estimate then reports their mean (Knapsack RL uses 16).
+	// outcomes; Estimate then reports their mean (Knapsack RL uses 16). At
+	// most MaxWindow.
 	Window int `json:"window,omitempty"`
 	// MinObservations is the number of outcomes (in the window, if any, else
 	// in total) before Estimate reports valid. Zero means 1.
@@ -35,9 +34,18 @@ type TrackerConfig struct {
 	// global LRU.
 	MaxPrompts int `json:"max_prompts,omitempty"`
 	// Shards is the number of independently locked partitions of the
-	// prompt table. Zero means 16.
+	// prompt table. Zero means 16; at most 65536.
 	Shards int `json:"shards,omitempty"`
 }
+
+// MaxWindow is the largest TrackerConfig.Window: a window costs one byte
+// per outcome per prompt.
+const MaxWindow = 1 << 20
+
+// MaxIDLen is the length in bytes of the longest prompt id a Tracker
+// accepts. Ids are otherwise arbitrary byte strings (not necessarily valid
+// UTF-8); snapshots round-trip them exactly.
+const MaxIDLen = 1 << 20
 
 // Tracker keeps per-prompt success statistics for RL post-training: a Beta
 // posterior over each prompt's success probability, optionally with decay
@@ -45,10 +53,16 @@ type TrackerConfig struct {
 // Posterior methods feed rollout allocation (budget.KnapsackRL,
 // budget.BetaKnapsack), curricula and routers.
 //
+// The zero Tracker is ready to use with the default configuration (that of
+// NewTracker(TrackerConfig{})). A Tracker must not be copied after first
+// use.
+//
 // A Tracker is safe for concurrent use by multiple goroutines: prompts are
 // spread over independently locked shards, so Observe on different prompts
-// rarely contends. Observe on a known prompt does not allocate.
+// rarely contends. Observe on a known prompt takes O(min(trials, Window))
+// time and does not allocate.
 type Tracker struct {
+	once   sync.Once
 	cfg    TrackerConfig
 	shards []trackerShard
 	perCap int // per-shard capacity, 0 = unbounded
@@ -63,27 +77,44 @@ type trackerShard struct {
 type trackerEntry struct {
 	id          string
 	alpha, beta float64
-	trials      int64
+	trials      int64  // saturates at math.MaxInt64
 	ring        []bool // window, chronological from start
 	start, size int
 	wins        int
 	prev, next  *trackerEntry
 }
 
-// NewTracker returns an empty Tracker.
+// NewTracker returns an empty Tracker. It returns an error wrapping
+// ErrInvalid, naming the field, if cfg is out of its domain.
 func NewTracker(cfg TrackerConfig) (*Tracker, error) {
 	c, err := cfg.normalise()
 	if err != nil {
 		return nil, err
 	}
-	t := &Tracker{cfg: c, shards: make([]trackerShard, c.Shards)}
+	t := &Tracker{}
+	t.once.Do(func() { t.setup(c) })
+	return t, nil
+}
+
+// setup builds the shards for a normalised configuration.
+func (t *Tracker) setup(c TrackerConfig) {
+	t.cfg = c
+	t.shards = make([]trackerShard, c.Shards)
+	t.perCap = 0
 	if c.MaxPrompts > 0 {
-		t.perCap = (c.MaxPrompts + c.Shards - 1) / c.Shards
+		t.perCap = c.MaxPrompts/c.Shards + min(c.MaxPrompts%c.Shards, 1)
 	}
 	for i := range t.shards {
 		t.shards[i].init()
 	}
-	return t, nil
+}
+
+// lazy sets up a zero Tracker with the default configuration.
+func (t *Tracker) lazy() {
+	t.once.Do(func() {
+		c, _ := TrackerConfig{}.normalise() // the defaults are valid
+		t.setup(c)
+	})
 }
 
 func (s *trackerShard) init() {
@@ -112,22 +143,46 @@ func (cfg TrackerConfig) normalise() (TrackerConfig, error) {
 		return cfg, fmt.Errorf("%w: TrackerConfig.PriorAlpha = %v (must be finite and > 0)", ErrInvalid, cfg.PriorAlpha)
 	case !(cfg.PriorBeta > 0) || math.IsInf(cfg.PriorBeta, 1):
 		return cfg, fmt.Errorf("%w: TrackerConfig.PriorBeta = %v (must be finite and > 0)", ErrInvalid, cfg.PriorBeta)
+	case math.IsInf(cfg.PriorAlpha+cfg.PriorBeta, 1):
+		return cfg, fmt.Errorf("%w: TrackerConfig.PriorAlpha + PriorBeta = %v + %v overflows", ErrInvalid, cfg.PriorAlpha, cfg.PriorBeta)
 	case !(cfg.Decay > 0 && cfg.Decay <= 1):
 		return cfg, fmt.Errorf("%w: TrackerConfig.Decay = %v (must be in (0, 1])", ErrInvalid, cfg.Decay)
-	case cfg.Window < 0:
-		return cfg, fmt.Errorf("%w: TrackerConfig.Window = %d (must be ≥ 0)", ErrInvalid, cfg.Window)
+	case cfg.Window < 0 || cfg.Window > MaxWindow:
+		return cfg, fmt.Errorf("%w: TrackerConfig.Window = %d (must be in [0, %d])", ErrInvalid, cfg.Window, MaxWindow)
 	case cfg.MinObservations < 0 || (cfg.Window > 0 && cfg.MinObservations > cfg.Window):
 		return cfg, fmt.Errorf("%w: TrackerConfig.MinObservations = %d (must be in [0, Window])", ErrInvalid, cfg.MinObservations)
 	case cfg.MaxPrompts < 0:
 		return cfg, fmt.Errorf("%w: TrackerConfig.MaxPrompts = %d (must be ≥ 0)", ErrInvalid, cfg.MaxPrompts)
-	case cfg.Shards < 0 || cfg.Shards > 1<<16:
+	case cfg.Shards < 1 || cfg.Shards > 1<<16:
 		return cfg, fmt.Errorf("%w: TrackerConfig.Shards = %d (must be in [0, 65536])", ErrInvalid, cfg.Shards)
 	}
 	return cfg, nil
 }
 
 // Config returns the configuration with defaults filled in.
-func (t *Tracker) Config() TrackerConfig { return t.cfg }
+func (t *Tracker) Config() TrackerConfig {
+	t.lazy()
+	return t.cfg
+}
+
+// checkID validates a prompt id.
+func checkID(id string) error {
+	if id == "" {
+		return fmt.Errorf("%w: empty prompt id", ErrInvalid)
+	}
+	if len(id) > MaxIDLen {
+		return fmt.Errorf("%w: prompt id of %d bytes (at most MaxIDLen = %d)", ErrInvalid, len(id), MaxIDLen)
+	}
+	return nil
+}
+
+// quoteID quotes at most 64 bytes of id for an error message.
+func quoteID(id string) string {
+	if len(id) > 64 {
+		return fmt.Sprintf("%q…", id[:64])
+	}
+	return fmt.Sprintf("%q", id)
+}
 
 // shard picks the shard of id by FNV-1a, inline so it does not allocate.
 func (t *Tracker) shard(id string) *trackerShard {
@@ -144,45 +199,57 @@ func (t *Tracker) shard(id string) *trackerShard {
 // iff ⌊(j+1)s/k⌋ > ⌊js/k⌋), so any suffix keeps the batch's success rate as
 // closely as integers allow; use ObserveRewards when the order is known.
 func (t *Tracker) Observe(id string, successes, trials int) error {
-	if id == "" {
-		return fmt.Errorf("%w: empty prompt id", ErrInvalid)
+	if err := checkID(id); err != nil {
+		return err
 	}
 	if trials < 0 || successes < 0 || successes > trials {
-		return fmt.Errorf("%w: prompt %q: successes = %d, trials = %d (need 0 ≤ successes ≤ trials)", ErrInvalid, id, successes, trials)
+		return fmt.Errorf("%w: prompt %s: successes = %d, trials = %d (need 0 ≤ successes ≤ trials)", ErrInvalid, quoteID(id), successes, trials)
 	}
+	t.lazy()
 	s := t.shard(id)
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	e := t.entry(s, id)
 	t.update(e, successes, trials)
 	if w := len(e.ring); w > 0 {
 		for j := max(0, trials-w); j < trials; j++ {
-			e.push(int64(j+1)*int64(successes)/int64(trials) > int64(j)*int64(successes)/int64(trials))
+			e.push(spreadFloor(j+1, successes, trials) > spreadFloor(j, successes, trials))
 		}
 	}
-	s.mu.Unlock()
 	return nil
+}
+
+// spreadFloor returns ⌊j·s/k⌋ for 0 ≤ j ≤ k, 0 ≤ s ≤ k, k > 0 without
+// overflow: the 128-bit product j·s divided by k fits in 64 bits because
+// j·s/k ≤ j.
+func spreadFloor(j, s, k int) uint64 {
+	hi, lo := bits.Mul64(uint64(j), uint64(s))
+	q, _ := bits.Div64(hi, lo, uint64(k))
+	return q
 }
 
 // ObserveRewards records one trial per reward for prompt id, a success
 // when the reward is at least threshold, in the given order.
 func (t *Tracker) ObserveRewards(id string, rewards []float64, threshold float64) error {
-	if id == "" {
-		return fmt.Errorf("%w: empty prompt id", ErrInvalid)
+	if err := checkID(id); err != nil {
+		return err
 	}
 	if math.IsNaN(threshold) {
-		return fmt.Errorf("%w: prompt %q: threshold is NaN", ErrInvalid, id)
+		return fmt.Errorf("%w: prompt %s: threshold is NaN", ErrInvalid, quoteID(id))
 	}
 	wins := 0
 	for j, r := range rewards {
 		if math.IsNaN(r) {
-			return fmt.Errorf("%w: prompt %q: rewards[%d] is NaN", ErrInvalid, id, j)
+			return fmt.Errorf("%w: prompt %s: rewards[%d] is NaN", ErrInvalid, quoteID(id), j)
 		}
 		if r >= threshold {
 			wins++
 		}
 	}
+	t.lazy()
 	s := t.shard(id)
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	e := t.entry(s, id)
 	t.update(e, wins, len(rewards))
 	if w := len(e.ring); w > 0 {
@@ -190,7 +257,6 @@ func (t *Tracker) ObserveRewards(id string, rewards []float64, threshold float64
 			e.push(r >= threshold)
 		}
 	}
-	s.mu.Unlock()
 	return nil
 }
 
@@ -230,7 +296,11 @@ func (t *Tracker) update(e *trackerEntry, s, k int) {
 	}
 	e.alpha += float64(s)
 	e.beta += float64(k - s)
-	e.trials += int64(k)
+	if e.trials > math.MaxInt64-int64(k) {
+		e.trials = math.MaxInt64 // saturate rather than wrap
+	} else {
+		e.trials += int64(k)
+	}
 }
 
 // push appends one outcome to the window, dropping the oldest when full.
@@ -252,15 +322,18 @@ func (e *trackerEntry) push(win bool) {
 }
 
 // Posterior returns the Beta(α, β) posterior of prompt id's success
-// probability. It returns an error wrapping ErrUnknownID for a prompt never
-// observed (or evicted).
+// probability: the configured prior Beta(PriorAlpha, PriorBeta) for a prompt
+// never observed (or evicted). α and β are finite and positive. The error is
+// always nil; it is there so that Tracker satisfies interfaces whose
+// sources can fail (curriculum.PosteriorSource).
 func (t *Tracker) Posterior(id string) (alpha, beta float64, err error) {
+	t.lazy()
 	s := t.shard(id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, ok := s.m[id]
 	if !ok {
-		return 0, 0, fmt.Errorf("%w: prompt %q", ErrUnknownID, id)
+		return t.cfg.PriorAlpha, t.cfg.PriorBeta, nil
 	}
 	return e.alpha, e.beta, nil
 }
@@ -270,24 +343,26 @@ func (t *Tracker) Posterior(id string) (alpha, beta float64, err error) {
 // reports whether at least MinObservations outcomes back it. An unknown
 // prompt gives the prior mean and false.
 func (t *Tracker) Estimate(id string) (p float64, valid bool) {
+	t.lazy()
 	s := t.shard(id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, ok := s.m[id]
 	if !ok {
-		return t.cfg.PriorAlpha / (t.cfg.PriorAlpha + t.cfg.PriorBeta), false
+		return betaMean(t.cfg.PriorAlpha, t.cfg.PriorBeta), false
 	}
 	if len(e.ring) > 0 {
 		if e.size == 0 {
-			return t.cfg.PriorAlpha / (t.cfg.PriorAlpha + t.cfg.PriorBeta), false
+			return betaMean(t.cfg.PriorAlpha, t.cfg.PriorBeta), false
 		}
 		return float64(e.wins) / float64(e.size), e.size >= t.cfg.MinObservations
 	}
-	return e.alpha / (e.alpha + e.beta), e.trials >= int64(t.cfg.MinObservations)
+	return betaMean(e.alpha, e.beta), e.trials >= int64(t.cfg.MinObservations)
 }
 
 // Len returns the number of prompts tracked.
 func (t *Tracker) Len() int {
+	t.lazy()
 	n := 0
 	for i := range t.shards {
 		s := &t.shards[i]
@@ -298,111 +373,10 @@ func (t *Tracker) Len() int {
 	return n
 }
 
-const trackerKind, trackerVersion = "estimate.Tracker", 1
-
-type trackerSnapEntry struct {
-	ID     string  `json:"id"`
-	Alpha  float64 `json:"alpha"`
-	Beta   float64 `json:"beta"`
-	Trials int64   `json:"trials"`
-	Window string  `json:"window,omitempty"` // chronological, '1' success, '0' failure
-}
-
-type trackerSnapState struct {
-	// Shards lists each shard's prompts from least to most recently used.
-	Shards [][]trackerSnapEntry `json:"shards"`
-}
-
-// Snapshot returns the tracker's state as versioned JSON. Observations that
-// race with Snapshot land either wholly in it or wholly after it, per shard.
-func (t *Tracker) Snapshot() ([]byte, error) {
-	st := trackerSnapState{Shards: make([][]trackerSnapEntry, len(t.shards))}
-	for i := range t.shards {
-		s := &t.shards[i]
-		s.mu.Lock()
-		list := make([]trackerSnapEntry, 0, len(s.m))
-		for e := s.head.next; e != &s.head; e = e.next {
-			var b strings.Builder
-			for j := 0; j < e.size; j++ {
-				if e.ring[(e.start+j)%len(e.ring)] {
-					b.WriteByte('1')
-				} else {
-					b.WriteByte('0')
-				}
-			}
-			list = append(list, trackerSnapEntry{ID: e.id, Alpha: e.alpha, Beta: e.beta, Trials: e.trials, Window: b.String()})
-		}
-		s.mu.Unlock()
-		st.Shards[i] = list
+// betaMean returns α/(α + β) for finite α, β > 0, also when α + β overflows.
+func betaMean(alpha, beta float64) float64 {
+	if s := alpha + beta; !math.IsInf(s, 1) {
+		return alpha / s
 	}
-	return snapshot.Marshal(trackerKind, trackerVersion, t.cfg, st)
-}
-
-// Restore replaces the tracker's state with a snapshot taken from a tracker
-// of the same configuration. On error the tracker is unchanged.
-func (t *Tracker) Restore(data []byte) error {
-	var st trackerSnapState
-	if err := snapshot.Unmarshal(data, trackerKind, trackerVersion, t.cfg, &st); err != nil {
-		return fmt.Errorf("%w: %w", ErrSnapshot, err)
-	}
-	if len(st.Shards) != len(t.shards) {
-		return fmt.Errorf("%w: %d shards, want %d", ErrSnapshot, len(st.Shards), len(t.shards))
-	}
-	fresh := &Tracker{cfg: t.cfg, perCap: t.perCap, shards: make([]trackerShard, len(t.shards))}
-	for i := range fresh.shards {
-		fresh.shards[i].init()
-	}
-	for i, list := range st.Shards {
-		if t.perCap > 0 && len(list) > t.perCap {
-			return fmt.Errorf("%w: shard %d holds %d prompts, capacity %d", ErrSnapshot, i, len(list), t.perCap)
-		}
-		for _, se := range list {
-			bad := func(why string) error {
-				return fmt.Errorf("%w: prompt %q: %s", ErrSnapshot, se.ID, why)
-			}
-			switch {
-			case se.ID == "":
-				return bad("empty id")
-			case fresh.shard(se.ID) != &fresh.shards[i]:
-				return bad("stored in the wrong shard")
-			case !(se.Alpha > 0) || math.IsInf(se.Alpha, 1) || !(se.Beta > 0) || math.IsInf(se.Beta, 1):
-				return bad(fmt.Sprintf("posterior Beta(%v, %v)", se.Alpha, se.Beta))
-			case se.Trials < 0:
-				return bad(fmt.Sprintf("trials = %d", se.Trials))
-			case len(se.Window) > t.cfg.Window:
-				return bad(fmt.Sprintf("window of %d outcomes, capacity %d", len(se.Window), t.cfg.Window))
-			}
-			s := &fresh.shards[i]
-			if _, dup := s.m[se.ID]; dup {
-				return bad("listed twice")
-			}
-			e := fresh.entry(s, se.ID)
-			e.alpha, e.beta, e.trials = se.Alpha, se.Beta, se.Trials
-			for _, c := range []byte(se.Window) {
-				if c != '0' && c != '1' {
-					return bad(fmt.Sprintf("window byte %q", c))
-				}
-				e.push(c == '1')
-			}
-		}
-	}
-	for i := range t.shards {
-		t.shards[i].mu.Lock()
-	}
-	for i := range t.shards {
-		s := &t.shards[i]
-		f := &fresh.shards[i]
-		s.m = f.m
-		if f.head.next == &f.head {
-			s.head.prev, s.head.next = &s.head, &s.head
-		} else {
-			s.head.next, s.head.prev = f.head.next, f.head.prev
-			s.head.next.prev = &s.head
-			s.head.prev.next = &s.head
-		}
-	}
-	for i := range t.shards {
-		t.shards[i].mu.Unlock()
-	}
-	return nil
+	return 1 / (1 + beta/alpha)
 }

@@ -22,8 +22,8 @@ func trackerMust(t testing.TB, cfg TrackerConfig) *Tracker {
 
 func TestTrackerPosterior(t *testing.T) {
 	tr := trackerMust(t, TrackerConfig{PriorAlpha: 2, PriorBeta: 3})
-	if _, _, err := tr.Posterior("x"); !errors.Is(err, ErrUnknownID) {
-		t.Fatalf("unknown id: %v", err)
+	if a, b, err := tr.Posterior("x"); a != 2 || b != 3 || err != nil {
+		t.Fatalf("unknown id: Posterior = %v, %v, %v; want the prior 2, 3, nil", a, b, err)
 	}
 	if p, ok := tr.Estimate("x"); ok || p != 0.4 {
 		t.Fatalf("unknown Estimate = %v, %v; want prior mean 0.4, false", p, ok)
@@ -83,12 +83,12 @@ func TestTrackerLRU(t *testing.T) {
 	}
 	_ = tr.Observe("a", 0, 1) // a is now most recent; b is oldest
 	_ = tr.Observe("d", 1, 2) // evicts b
-	if _, _, err := tr.Posterior("b"); !errors.Is(err, ErrUnknownID) {
-		t.Fatalf("b should be evicted: %v", err)
+	if _, valid := tr.Estimate("b"); valid {
+		t.Fatal("b should be evicted")
 	}
 	for _, id := range []string{"a", "c", "d"} {
-		if _, _, err := tr.Posterior(id); err != nil {
-			t.Fatalf("%s evicted: %v", id, err)
+		if _, valid := tr.Estimate(id); !valid {
+			t.Fatalf("%s evicted", id)
 		}
 	}
 	if tr.Len() != 3 {
@@ -270,4 +270,34 @@ func BenchmarkTrackerObserveParallel(b *testing.B) {
 			i += 7
 		}
 	})
+}
+
+// TestTrackerZeroValue checks that the zero Tracker works with the default
+// configuration (Observe used to panic on it).
+func TestTrackerZeroValue(t *testing.T) {
+	var tr Tracker
+	if a, b, err := tr.Posterior("x"); a != 1 || b != 1 || err != nil {
+		t.Fatalf("zero Tracker Posterior = %v, %v, %v; want the prior 1, 1", a, b, err)
+	}
+	if err := tr.Observe("x", 2, 3); err != nil {
+		t.Fatal(err)
+	}
+	if a, b, _ := tr.Posterior("x"); a != 3 || b != 2 {
+		t.Fatalf("Posterior = %v, %v; want 3, 2", a, b)
+	}
+	want, _ := NewTracker(TrackerConfig{})
+	if diff := cmp.Diff(want.Config(), tr.Config()); diff != "" {
+		t.Errorf("zero Tracker config differs from the default (-want +got):\n%s", diff)
+	}
+	data, err := tr.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var other Tracker
+	if err := other.Restore(data); err != nil {
+		t.Fatal(err)
+	}
+	if other.Len() != 1 {
+		t.Errorf("Len = %d", other.Len())
+	}
 }

@@ -22,7 +22,7 @@ import (
 
 	"gonum.org/v1/gonum/stat"
 
-	"github.com/budgetkit/budgetkit/estimate"
+	"github.com/budgetkit/budgetkit/estimate/irt"
 )
 
 const (
@@ -40,13 +40,13 @@ var checkpoints = []int{8, 16, 32, 64}
 // strategy is an item-selection rule.
 type strategy struct {
 	name string
-	cfg  estimate.SessionConfig
+	cfg  irt.SessionConfig
 }
 
 var strategies = []strategy{
-	{"random", estimate.SessionConfig{Selection: estimate.SelectRandom}},
-	{"max-information", estimate.SessionConfig{Selection: estimate.SelectMaxInfo}},
-	{"cost-aware (γ = 1)", estimate.SessionConfig{Selection: estimate.SelectMaxInfo, CostExponent: 1}},
+	{"random", irt.SessionConfig{Selection: irt.SelectRandom}},
+	{"max-information", irt.SessionConfig{Selection: irt.SelectMaxInfo}},
+	{"cost-aware (γ = 1)", irt.SessionConfig{Selection: irt.SelectMaxInfo, CostExponent: 1}},
 }
 
 func main() {
@@ -61,8 +61,8 @@ func main() {
 
 // bench is the simulated benchmark and its calibration.
 type bench struct {
-	truth  []estimate.Item // the true item parameters
-	cal    []estimate.Item // the calibrated ones
+	truth  []irt.Item // the true item parameters
+	cal    []irt.Item // the calibrated ones
 	labels []string        // item → task
 	tokens []float64       // item → answer length
 }
@@ -106,13 +106,13 @@ func calibrate() (bench, string, error) {
 	// Each task has its own difficulty level and answer length; tokens
 	// per item vary twenty-fold across tasks.
 	n := numTasks * itemsPerTask
-	b := bench{truth: make([]estimate.Item, n), labels: make([]string, n), tokens: make([]float64, n)}
+	b := bench{truth: make([]irt.Item, n), labels: make([]string, n), tokens: make([]float64, n)}
 	for t := 0; t < numTasks; t++ {
 		level := -1.5 + 3*float64(t)/float64(numTasks-1)
 		length := meanTokensLow * math.Pow(20, r.Float64())
 		for k := 0; k < itemsPerTask; k++ {
 			j := t*itemsPerTask + k
-			b.truth[j] = estimate.TwoPL(0.6+1.4*r.Float64(), level+0.8*r.NormFloat64())
+			b.truth[j] = irt.TwoPL(0.6+1.4*r.Float64(), level+0.8*r.NormFloat64())
 			b.labels[j] = fmt.Sprintf("task%02d", t)
 			b.tokens[j] = math.Round(length * math.Exp(0.3*r.NormFloat64()))
 		}
@@ -121,7 +121,7 @@ func calibrate() (bench, string, error) {
 	for i := range matrix {
 		matrix[i] = respond(r, b.truth, r.NormFloat64())
 	}
-	cal, err := estimate.Calibrate(context.Background(), matrix, estimate.CalibrateConfig{Seed: seed})
+	cal, err := irt.Calibrate(context.Background(), matrix, irt.CalibrateConfig{Seed: seed})
 	if err != nil {
 		return b, "", err
 	}
@@ -186,16 +186,13 @@ func replication(b bench, rep int, res *results) error {
 			cfg := s.cfg
 			cfg.Costs = b.tokens
 			cfg.Seed = answerSeed
-			cfg.Stop = estimate.Stopping{MaxItems: maxItems}
-			sess, err := estimate.NewSession(b.cal, cfg)
+			cfg.Stopping = irt.Stopping{MaxItems: maxItems}
+			sess, err := irt.NewSession(b.cal, cfg)
 			if err != nil {
 				return err
 			}
-			for c, k := 0, 1; k <= maxItems; k++ {
-				j, err := sess.NextItem()
-				if err != nil {
-					return err
-				}
+			for c, k := 0, 1; sess.Next(); k++ {
+				j := sess.Item()
 				score := 0.0
 				if answers.Float64() < b.truth[j].Prob(theta) {
 					score = 1
@@ -203,7 +200,7 @@ func replication(b bench, rep int, res *results) error {
 				if err := sess.Observe(j, score, b.tokens[j]); err != nil {
 					return err
 				}
-				if k == checkpoints[c] {
+				if c < len(checkpoints) && k == checkpoints[c] {
 					pred, err := sess.PredictTasks(b.labels)
 					if err != nil {
 						return err
@@ -216,6 +213,9 @@ func replication(b bench, rep int, res *results) error {
 					res.tokens[si][c][rep] += sess.Spent() / heldOut
 					c++
 				}
+			}
+			if err := sess.Err(); err != nil {
+				return err
 			}
 		}
 	}
@@ -232,7 +232,7 @@ func mae(got, want map[string]float64) float64 {
 }
 
 // respond simulates one model of ability θ answering every item.
-func respond(r *rand.Rand, bank []estimate.Item, theta float64) []float64 {
+func respond(r *rand.Rand, bank []irt.Item, theta float64) []float64 {
 	row := make([]float64, len(bank))
 	for j, it := range bank {
 		if r.Float64() < it.Prob(theta) {
@@ -244,7 +244,7 @@ func respond(r *rand.Rand, bank []estimate.Item, theta float64) []float64 {
 
 // taskScores is the expected accuracy on each task of a model of ability
 // θ under the given bank.
-func taskScores(bank []estimate.Item, labels []string, theta float64) map[string]float64 {
+func taskScores(bank []irt.Item, labels []string, theta float64) map[string]float64 {
 	sum := map[string]float64{}
 	count := map[string]float64{}
 	for j, it := range bank {

@@ -199,9 +199,9 @@ func knapsackRL(batch []int, ids []string, tr *estimate.Tracker, total int) ([]i
 func posteriorGreedy(batch []int, ids []string, tr *estimate.Tracker, total int) ([]int, error) {
 	items := make([]budget.Item, len(batch))
 	for i, id := range ids {
-		a, b, err := tr.Posterior(id)
-		if err != nil { // unseen: the tracker's prior
-			a, b = tr.Config().PriorAlpha, tr.Config().PriorBeta
+		a, b, err := tr.Posterior(id) // the prior for a prompt never seen
+		if err != nil {
+			return nil, err
 		}
 		items[i] = budget.Item{Value: budget.BetaKnapsack{Alpha: a, Beta: b}, Min: 2, Max: 128}
 	}

@@ -1,4 +1,4 @@
-package estimate
+package irt
 
 import (
 	"errors"
@@ -6,19 +6,19 @@ import (
 	"testing"
 )
 
-func irtGoldenBank() []Item {
+func goldenBank() []Item {
 	return []Item{TwoPL(1, -1), TwoPL(1.5, 0), TwoPL(0.8, 0.5), TwoPL(2, 1), TwoPL(1.2, -0.5)}
 }
 
 func TestAbilityGolden(t *testing.T) {
-	bank := irtGoldenBank()
+	bank := goldenBank()
 	x := []float64{1, 1, 0, 0, 1}
 	e, err := MLE(bank, x, AbilityConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	irtClose(t, "MLE θ", e.Theta[0], 0.5019242490, 1e-8)
-	irtClose(t, "MLE SE", e.SE[0], 0.7367263175, 1e-8)
+	assertClose(t, "MLE θ", e.Theta[0], 0.5019242490, 1e-8)
+	assertClose(t, "MLE SE", e.SE[0], 0.7367263175, 1e-8)
 	if !e.Converged || e.AtBound || e.Extreme {
 		t.Errorf("MLE flags %+v", e)
 	}
@@ -26,14 +26,14 @@ func TestAbilityGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	irtClose(t, "MAP θ", e.Theta[0], 0.3239332145, 1e-8)
-	irtClose(t, "MAP SE", e.SE[0], 0.5983101106, 1e-8)
+	assertClose(t, "MAP θ", e.Theta[0], 0.3239332145, 1e-8)
+	assertClose(t, "MAP SE", e.SE[0], 0.5983101106, 1e-8)
 	e, err = EAP(bank, x, EAPConfig{Nodes: 81, Lo: -4, Hi: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
-	irtClose(t, "EAP θ", e.Theta[0], 0.3088792324, 1e-8)
-	irtClose(t, "EAP SD", e.SE[0], 0.6146758796, 1e-8)
+	assertClose(t, "EAP θ", e.Theta[0], 0.3088792324, 1e-8)
+	assertClose(t, "EAP SD", e.SE[0], 0.6146758796, 1e-8)
 	best, bestI := -1, 0.0
 	for j, it := range bank {
 		if i := it.Info(0.3); i > bestI {
@@ -46,14 +46,14 @@ func TestAbilityGolden(t *testing.T) {
 }
 
 func TestMLEExtreme(t *testing.T) {
-	bank := irtGoldenBank()
+	bank := goldenBank()
 	ones := []float64{1, 1, 1, math.NaN(), 1}
 	e, err := MLE(bank, ones, AbilityConfig{})
 	if err != nil || !e.Extreme {
 		t.Fatalf("MAP fallback: %+v, %v", e, err)
 	}
 	m, _ := MAP(bank, ones, AbilityConfig{})
-	irtClose(t, "fallback = MAP", e.Theta[0], m.Theta[0], 1e-12)
+	assertClose(t, "fallback = MAP", e.Theta[0], m.Theta[0], 1e-12)
 	e, err = MLE(bank, ones, AbilityConfig{Extreme: ExtremeClamp})
 	if err != nil || e.Theta[0] != 4 || !e.AtBound {
 		t.Errorf("clamp: %+v, %v", e, err)
@@ -83,16 +83,16 @@ func TestMAPMatchesBruteForce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newIRTSolver(1)
-	idx, xs, _, _ := irtCollect(bank, x)
-	pr := irtPrior{mean: 0.2, prec: 1 / 2.25}
+	s := newModeSolver(1)
+	idx, xs, _, _ := collect(bank, x)
+	pr := gaussPrior{mean: 0.2, prec: 1 / 2.25}
 	best, bestF := 0.0, math.Inf(-1)
 	for th := -4.0; th <= 4; th += 1e-5 {
 		if f := s.logPost(bank, idx, xs, pr, []float64{th}); f > bestF {
 			best, bestF = th, f
 		}
 	}
-	irtClose(t, "MAP 3PL/4PL", e.Theta[0], best, 2e-5)
+	assertClose(t, "MAP 3PL/4PL", e.Theta[0], best, 2e-5)
 }
 
 func TestMultidimMAP(t *testing.T) {
@@ -106,9 +106,9 @@ func TestMultidimMAP(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Check stationarity with a finite-difference gradient of the log posterior.
-	s := newIRTSolver(2)
-	idx, xs, _, _ := irtCollect(bank, x)
-	pr := irtPrior{prec: 1}
+	s := newModeSolver(2)
+	idx, xs, _, _ := collect(bank, x)
+	pr := gaussPrior{prec: 1}
 	for k := 0; k < 2; k++ {
 		tp := append([]float64(nil), e.Theta...)
 		tm := append([]float64(nil), e.Theta...)
@@ -131,7 +131,7 @@ func TestMultidimMAP(t *testing.T) {
 			if i == j {
 				want = 1
 			}
-			irtClose(t, "M·Cov", v, want, 1e-9)
+			assertClose(t, "M·Cov", v, want, 1e-9)
 		}
 	}
 	// EAP in 2-D agrees with MAP roughly (posterior near Gaussian).
@@ -151,13 +151,13 @@ func TestMultidimMAP(t *testing.T) {
 }
 
 func TestAbilityBadInput(t *testing.T) {
-	bank := irtGoldenBank()
+	bank := goldenBank()
 	x := []float64{1, 1, 0, 0, 1}
 	cases := []struct {
 		name string
 		err  error
 	}{}
-	add := func(name string, _ Estimate, err error) {
+	add := func(name string, _ Ability, err error) {
 		cases = append(cases, struct {
 			name string
 			err  error

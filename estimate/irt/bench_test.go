@@ -1,4 +1,4 @@
-package estimate
+package irt
 
 import (
 	"context"
@@ -7,11 +7,11 @@ import (
 )
 
 var (
-	irtSinkInt   int
-	irtSinkFloat float64
+	sinkInt   int
+	sinkFloat float64
 )
 
-func BenchmarkNextItem(b *testing.B) {
+func BenchmarkNext(b *testing.B) {
 	for _, c := range []struct {
 		name  string
 		n, d  int
@@ -25,7 +25,7 @@ func BenchmarkNextItem(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			rng := rand.New(rand.NewPCG(1, 2))
-			bank := irtRandomBank(rng, c.n, c.d)
+			bank := randomBank(rng, c.n, c.d)
 			costs := make([]float64, c.n)
 			for j := range costs {
 				costs[j] = 1 + 100*rng.Float64()
@@ -35,13 +35,15 @@ func BenchmarkNextItem(b *testing.B) {
 				b.Fatal(err)
 			}
 			for k := 0; k < 10; k++ {
-				j, _ := s.NextItem()
+				s.Next()
+				j := s.Item()
 				_ = s.Observe(j, float64(k%2), 1)
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				irtSinkInt, _ = s.NextItem()
+				s.Next()
+				sinkInt = s.Item()
 			}
 		})
 	}
@@ -51,13 +53,13 @@ func BenchmarkNextItem(b *testing.B) {
 // rebuild of M⁻¹) for the 101st observation of a unidimensional session.
 func BenchmarkObserve(b *testing.B) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	bank := irtRandomBank(rng, 1000, 1)
-	s, _ := NewSession(bank, SessionConfig{Stop: Stopping{MaxItems: -1}})
+	bank := randomBank(rng, 1000, 1)
+	s, _ := NewSession(bank, SessionConfig{Stopping: Stopping{MaxItems: -1}})
 	for k := 0; k < 100; k++ {
 		_ = s.Observe(k, float64(rng.IntN(2)), 1)
 	}
 	snap, _ := s.Snapshot()
-	base, _ := NewSession(bank, SessionConfig{Stop: Stopping{MaxItems: -1}})
+	base, _ := NewSession(bank, SessionConfig{Stopping: Stopping{MaxItems: -1}})
 	_ = base.Restore(snap)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -71,13 +73,13 @@ func BenchmarkObserve(b *testing.B) {
 		copy(s.theta, base.theta)
 		b.StartTimer()
 	}
-	irtSinkFloat = s.theta[0]
+	sinkFloat = s.theta[0]
 }
 
 func BenchmarkCalibrateEM(b *testing.B) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	truth := irtTrue2PL(rng, 500)
-	x, _ := irtSimulate(rng, truth, 1000)
+	truth := true2PL(rng, 500)
+	x, _ := simulate(rng, truth, 1000)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -91,7 +93,7 @@ func BenchmarkCalibrateEM(b *testing.B) {
 
 func BenchmarkMAP(b *testing.B) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	bank := irtRandomBank(rng, 100, 1)
+	bank := randomBank(rng, 100, 1)
 	resp := make([]float64, len(bank))
 	for j := range resp {
 		resp[j] = float64(rng.IntN(2))
@@ -99,6 +101,6 @@ func BenchmarkMAP(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		e, _ := MAP(bank, resp, AbilityConfig{})
-		irtSinkFloat = e.Theta[0]
+		sinkFloat = e.Theta[0]
 	}
 }

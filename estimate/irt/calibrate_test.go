@@ -1,4 +1,4 @@
-package estimate
+package irt
 
 import (
 	"context"
@@ -11,8 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// irtSimulate draws an n × len(bank) matrix from the bank with θ ~ N(0, I).
-func irtSimulate(rng *rand.Rand, bank []Item, n int) ([][]float64, [][]float64) {
+// simulate draws an n × len(bank) matrix from the bank with θ ~ N(0, I).
+func simulate(rng *rand.Rand, bank []Item, n int) ([][]float64, [][]float64) {
 	d := bank[0].Dim()
 	x := make([][]float64, n)
 	thetas := make([][]float64, n)
@@ -24,13 +24,13 @@ func irtSimulate(rng *rand.Rand, bank []Item, n int) ([][]float64, [][]float64) 
 		thetas[i] = th
 		x[i] = make([]float64, len(bank))
 		for j, it := range bank {
-			x[i][j] = irtDraw(rng, it, th)
+			x[i][j] = drawScore(rng, it, th)
 		}
 	}
 	return x, thetas
 }
 
-func irtCorr(a, b []float64) float64 {
+func pearson(a, b []float64) float64 {
 	var ma, mb float64
 	for i := range a {
 		ma += a[i]
@@ -47,9 +47,9 @@ func irtCorr(a, b []float64) float64 {
 	return sab / math.Sqrt(saa*sbb)
 }
 
-// irtTrue2PL draws a 2PL bank with a ~ U(0.6, 2.4) and b ~ N(0, 1) clipped
+// true2PL draws a 2PL bank with a ~ U(0.6, 2.4) and b ~ N(0, 1) clipped
 // to [−2.5, 2.5], a usual simulation design.
-func irtTrue2PL(rng *rand.Rand, m int) []Item {
+func true2PL(rng *rand.Rand, m int) []Item {
 	bank := make([]Item, m)
 	for j := range bank {
 		bank[j] = TwoPL(0.6+1.8*rng.Float64(), math.Max(-2.5, math.Min(2.5, rng.NormFloat64())))
@@ -66,8 +66,8 @@ func TestCalibrateEMRecovery(t *testing.T) {
 	var corrA, corrB, rmseB float64
 	for rep := 0; rep < reps; rep++ {
 		rng := rand.New(rand.NewPCG(42+uint64(rep), 1))
-		truth := irtTrue2PL(rng, 50)
-		x, thetas := irtSimulate(rng, truth, n)
+		truth := true2PL(rng, 50)
+		x, thetas := simulate(rng, truth, n)
 		start := time.Now()
 		cal, err := Calibrate(context.Background(), x, CalibrateConfig{Seed: 1, Holdout: -1})
 		if err != nil {
@@ -90,9 +90,9 @@ func TestCalibrateEMRecovery(t *testing.T) {
 		}
 		r := cal.Report
 		t.Logf("EM %d×50 (rep %d): %d iterations in %v, corr(a) = %.3f, corr(b) = %.3f, RMSE(b) = %.3f, corr(θ) = %.3f",
-			n, rep, r.Iterations, time.Since(start).Round(time.Millisecond), irtCorr(ta, fa), irtCorr(tb, fb), rmse, irtCorr(tt, ft))
-		corrA += irtCorr(ta, fa) / float64(reps)
-		corrB += irtCorr(tb, fb) / float64(reps)
+			n, rep, r.Iterations, time.Since(start).Round(time.Millisecond), pearson(ta, fa), pearson(tb, fb), rmse, pearson(tt, ft))
+		corrA += pearson(ta, fa) / float64(reps)
+		corrB += pearson(tb, fb) / float64(reps)
 		rmseB += rmse / float64(reps)
 		if !r.Converged || r.HeldOutCells != 0 || !math.IsNaN(r.HeldOutAUC) {
 			t.Errorf("report %+v", r)
@@ -103,10 +103,10 @@ func TestCalibrateEMRecovery(t *testing.T) {
 	}
 }
 
-// irtAlign fits the least-squares linear map M with fitted·M ≈ truth (the
+// align fits the least-squares linear map M with fitted·M ≈ truth (the
 // fit is determined only up to an invertible transformation of θ) and
 // returns the correlation of each true column with its mapped fit.
-func irtAlign(fit, truth [][]float64) []float64 {
+func align(fit, truth [][]float64) []float64 {
 	d := len(fit[0])
 	// Normal equations (FᵀF) M = FᵀT.
 	ftf := make([]float64, d*d)
@@ -119,14 +119,14 @@ func irtAlign(fit, truth [][]float64) []float64 {
 			}
 		}
 	}
-	irtCholesky(ftf, d)
+	cholesky(ftf, d)
 	out := make([]float64, d)
 	col := make([]float64, d)
 	for l := 0; l < d; l++ {
 		for k := 0; k < d; k++ {
 			col[k] = ftt[k*d+l]
 		}
-		irtCholSolve(ftf, d, col)
+		cholSolve(ftf, d, col)
 		var mapped, want []float64
 		for r := range fit {
 			var s float64
@@ -135,7 +135,7 @@ func irtAlign(fit, truth [][]float64) []float64 {
 			}
 			mapped, want = append(mapped, s), append(want, truth[r][l])
 		}
-		out[l] = irtCorr(mapped, want)
+		out[l] = pearson(mapped, want)
 	}
 	return out
 }
@@ -154,7 +154,7 @@ func TestCalibrateJML2DRecovery(t *testing.T) {
 		a[j%2] = 0.8 + 1.4*rng.Float64()
 		truth[j] = Item{A: a, D: rng.NormFloat64()}
 	}
-	x, _ := irtSimulate(rng, truth, n)
+	x, _ := simulate(rng, truth, n)
 	cal, err := Calibrate(context.Background(), x, CalibrateConfig{Dims: []int{2}, Seed: 3})
 	if err != nil {
 		t.Fatal(err)
@@ -167,8 +167,8 @@ func TestCalibrateJML2DRecovery(t *testing.T) {
 		fd = append(fd, cal.Bank[j].D)
 		td = append(td, truth[j].D)
 	}
-	ca := irtAlign(fa, ta)
-	cd := irtCorr(fd, td)
+	ca := align(fa, ta)
+	cd := pearson(fd, td)
 	r := cal.Report
 	t.Logf("JML 2-D %d×%d: %d sweeps, corr(a) after alignment = %.3f, %.3f; corr(d) = %.3f; held-out log-loss %.3f AUC %.3f",
 		n, m, r.Iterations, ca[0], ca[1], cd, r.HeldOutLogLoss, r.HeldOutAUC)
@@ -195,7 +195,7 @@ func TestCalibrateChoosesDims(t *testing.T) {
 		a[j%2] = 1.5 + rng.Float64()
 		truth[j] = Item{A: a, D: rng.NormFloat64()}
 	}
-	x, _ := irtSimulate(rng, truth, 400)
+	x, _ := simulate(rng, truth, 400)
 	var calls int
 	cal, err := Calibrate(context.Background(), x, CalibrateConfig{Dims: []int{1, 2}, Seed: 1, Progress: func(Progress) { calls++ }})
 	if err != nil {
@@ -246,10 +246,10 @@ func TestCalibrateBadInput(t *testing.T) {
 func TestHeldOutAUC(t *testing.T) {
 	// Hand-computed: positives at p = 0.9, 0.4; negatives at 0.5, 0.1.
 	// Pairs (pos > neg): (0.9>0.5), (0.9>0.1), (0.4>0.1) = 3 of 4.
-	cells := []irtCell{{0, 0, 1}, {0, 1, 1}, {0, 2, 0}, {0, 3, 0}}
+	cells := []obsCell{{0, 0, 1}, {0, 1, 1}, {0, 2, 0}, {0, 3, 0}}
 	p := []float64{0.9, 0.4, 0.5, 0.1}
-	ll, auc := irtHeldOut(cells, func(i, j int) float64 { return p[j] })
+	ll, auc := heldOut(cells, func(i, j int) float64 { return p[j] })
 	want := -(math.Log(0.9) + math.Log(0.4) + math.Log(0.5) + math.Log(0.9)) / 4
-	irtClose(t, "log-loss", ll, want, 1e-12)
-	irtClose(t, "AUC", auc, 0.75, 1e-12)
+	assertClose(t, "log-loss", ll, want, 1e-12)
+	assertClose(t, "AUC", auc, 0.75, 1e-12)
 }

@@ -1,31 +1,30 @@
-package estimate
+package irt
 
 import (
 	"context"
 	"math"
 
-	"gonum.org/v1/gonum/mat"
-
 	"github.com/budgetkit/budgetkit/internal/randx"
+	"gonum.org/v1/gonum/mat"
 )
 
-// irtBlock does one damped Newton step of a small penalised logistic
+// newtonBlock does one damped Newton step of a small penalised logistic
 // regression: maximise Σ x log σ(z) + (1 − x) log σ(−z) − Σₗ precₗ βₗ²/2 with
 // z = fᵀβ + offset over a block's cells.
-type irtBlock struct {
+type newtonBlock struct {
 	p                         int
 	f, g, h, step, trial, col []float64
 }
 
-func newIRTBlock(p int) *irtBlock {
-	return &irtBlock{p: p, f: make([]float64, p), g: make([]float64, p), h: make([]float64, p*p),
+func newNewtonBlock(p int) *newtonBlock {
+	return &newtonBlock{p: p, f: make([]float64, p), g: make([]float64, p), h: make([]float64, p*p),
 		step: make([]float64, p), trial: make([]float64, p), col: make([]float64, p)}
 }
 
 // feat fills f with cell k's features and returns its score and offset.
-type irtFeat func(k int, f []float64) (x, off float64)
+type cellFeat func(k int, f []float64) (x, off float64)
 
-func (b *irtBlock) objective(beta, prec []float64, n int, feat irtFeat) float64 {
+func (b *newtonBlock) objective(beta, prec []float64, n int, feat cellFeat) float64 {
 	var obj float64
 	for l, v := range beta {
 		obj -= prec[l] * v * v / 2
@@ -36,14 +35,14 @@ func (b *irtBlock) objective(beta, prec []float64, n int, feat irtFeat) float64 
 		for l, v := range beta {
 			z += b.f[l] * v
 		}
-		p, q := irtSigmoid(irtClipLogit(z))
+		p, q := sigmoid(clipLogit(z))
 		obj += x*math.Log(p) + (1-x)*math.Log(q)
 	}
 	return obj
 }
 
 // newton updates beta in place and returns the largest coordinate change.
-func (b *irtBlock) newton(beta, prec []float64, n int, feat irtFeat) float64 {
+func (b *newtonBlock) newton(beta, prec []float64, n int, feat cellFeat) float64 {
 	p := b.p
 	for l := range b.g {
 		b.g[l] = -prec[l] * beta[l]
@@ -58,7 +57,7 @@ func (b *irtBlock) newton(beta, prec []float64, n int, feat irtFeat) float64 {
 		for l, v := range beta {
 			z += b.f[l] * v
 		}
-		s, sb := irtSigmoid(irtClipLogit(z))
+		s, sb := sigmoid(clipLogit(z))
 		e, w := x-s, s*sb
 		for l, fl := range b.f {
 			b.g[l] += e * fl
@@ -69,11 +68,11 @@ func (b *irtBlock) newton(beta, prec []float64, n int, feat irtFeat) float64 {
 			}
 		}
 	}
-	if !irtCholesky(b.h, p) {
+	if !cholesky(b.h, p) {
 		return 0
 	}
 	copy(b.step, b.g)
-	irtCholSolve(b.h, p, b.step)
+	cholSolve(b.h, p, b.step)
 	f0 := b.objective(beta, prec, n, feat)
 	t := 1.0
 	for h := 0; h < 10; h++ {
@@ -93,8 +92,8 @@ func (b *irtBlock) newton(beta, prec []float64, n int, feat irtFeat) float64 {
 	return 0
 }
 
-// irtJML fits logistic matrix factorisation by alternating Newton steps.
-func irtJML(ctx context.Context, dt *irtData, d int, c CalibrateConfig) (*irtFit, error) {
+// fitJML fits logistic matrix factorisation by alternating Newton steps.
+func fitJML(ctx context.Context, dt *respData, d int, c CalibrateConfig) (*fitResult, error) {
 	rng := randx.New(c.Seed, 0x1a1, uint64(d))
 	theta := make([]float64, dt.n*d)
 	item := make([]float64, dt.m*(d+1)) // (a, d) per item
@@ -111,7 +110,7 @@ func irtJML(ctx context.Context, dt *irtData, d int, c CalibrateConfig) (*irtFit
 			theta[i*d+k] = 0.1 * rng.NormFloat64()
 		}
 	}
-	irtStandardise(theta, nil, dt.n, 0, d)
+	standardise(theta, nil, dt.n, 0, d)
 	for j, col := range dt.byCol {
 		var s float64
 		for _, cell := range col {
@@ -129,10 +128,10 @@ func irtJML(ctx context.Context, dt *irtData, d int, c CalibrateConfig) (*irtFit
 		precItem[k] = 1 / (c.SlopePriorSD * c.SlopePriorSD)
 	}
 	precItem[d] = 1 / (c.InterceptPriorSD * c.InterceptPriorSD)
-	bt, bi := newIRTBlock(d), newIRTBlock(d+1)
+	bt, bi := newNewtonBlock(d), newNewtonBlock(d+1)
 	rep := FitReport{Method: MethodJML, Dims: d}
 	for it := 1; it <= c.MaxIter; it++ {
-		if err := irtCancelled(ctx); err != nil {
+		if err := ctxErr(ctx); err != nil {
 			return nil, err
 		}
 		var change float64
@@ -156,16 +155,16 @@ func irtJML(ctx context.Context, dt *irtData, d int, c CalibrateConfig) (*irtFit
 		}
 		rep.Iterations = it
 		if c.Progress != nil {
-			c.Progress(Progress{Dims: d, Iteration: it, Objective: irtJointLogLik(dt.train, theta, item, d), Change: change})
+			c.Progress(Progress{Dims: d, Iteration: it, Objective: jointLogLik(dt.train, theta, item, d), Change: change})
 		}
 		if change < c.Tol {
 			rep.Converged = true
 			break
 		}
 	}
-	irtStandardise(theta, item, dt.n, dt.m, d)
-	rep.LogLik = irtJointLogLik(dt.train, theta, item, d)
-	f := &irtFit{report: rep, bank: make([]Item, dt.m), abilities: make([][]float64, dt.n)}
+	standardise(theta, item, dt.n, dt.m, d)
+	rep.LogLik = jointLogLik(dt.train, theta, item, d)
+	f := &fitResult{report: rep, bank: make([]Item, dt.m), abilities: make([][]float64, dt.n)}
 	for j := range f.bank {
 		p := item[j*(d+1) : (j+1)*(d+1)]
 		f.bank[j] = Item{A: append([]float64(nil), p[:d]...), D: p[d]}
@@ -177,7 +176,7 @@ func irtJML(ctx context.Context, dt *irtData, d int, c CalibrateConfig) (*irtFit
 	return f, nil
 }
 
-func irtJointLogLik(cells []irtCell, theta, item []float64, d int) float64 {
+func jointLogLik(cells []obsCell, theta, item []float64, d int) float64 {
 	var ll float64
 	for _, c := range cells {
 		p := item[int(c.j)*(d+1) : int(c.j+1)*(d+1)]
@@ -185,18 +184,18 @@ func irtJointLogLik(cells []irtCell, theta, item []float64, d int) float64 {
 		for k := 0; k < d; k++ {
 			z += theta[int(c.i)*d+k] * p[k]
 		}
-		s, sb := irtSigmoid(irtClipLogit(z))
+		s, sb := sigmoid(clipLogit(z))
 		ll += c.x*math.Log(s) + (1-c.x)*math.Log(sb)
 	}
 	return ll
 }
 
-// irtStandardise maps θ to mean 0 and identity covariance, θ' = L⁻¹(θ − μ)
+// standardise maps θ to mean 0 and identity covariance, θ' = L⁻¹(θ − μ)
 // with Σθ = L Lᵀ, and the items (if item ≠ nil) to a' = Lᵀa, d' = d + aᵀμ,
 // leaving every logit unchanged. It then rotates to the principal axes of
 // Σⱼ aⱼaⱼᵀ (largest first) and flips signs so each slope column has a
 // positive sum: a deterministic choice among the equivalent rotations.
-func irtStandardise(theta, item []float64, n, m, d int) {
+func standardise(theta, item []float64, n, m, d int) {
 	mu := make([]float64, d)
 	for i := 0; i < n; i++ {
 		for k := 0; k < d; k++ {
@@ -222,7 +221,7 @@ func irtStandardise(theta, item []float64, n, m, d int) {
 			theta[i*d+k] -= mu[k]
 		}
 	}
-	if !irtCholesky(cov, d) {
+	if !cholesky(cov, d) {
 		return // degenerate: centred only
 	}
 	tmp := make([]float64, d)

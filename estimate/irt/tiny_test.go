@@ -1,4 +1,4 @@
-package estimate
+package irt
 
 import (
 	"errors"
@@ -27,9 +27,9 @@ func TestAnchorPoints(t *testing.T) {
 			break
 		}
 	}
-	est, err := a.Estimate([]float64{1, 0, 1})
+	est, err := a.Score([]float64{1, 0, 1})
 	if err != nil || est <= 0 || est >= 1 {
-		t.Errorf("Estimate = %v, %v", est, err)
+		t.Errorf("Score = %v, %v", est, err)
 	}
 	for _, c := range []AnchorConfig{{K: 0}, {K: 10}, {K: 2, Weights: []float64{1}}, {K: 2, Restarts: -1}} {
 		if _, err := AnchorPoints(feats, c); !errors.Is(err, ErrInvalid) {

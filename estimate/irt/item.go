@@ -1,4 +1,4 @@
-package estimate
+package irt
 
 import (
 	"fmt"
@@ -63,10 +63,10 @@ func (it *Item) logit(theta []float64) float64 {
 	for k, a := range it.A {
 		z += a * theta[k]
 	}
-	return irtClipLogit(z)
+	return clipLogit(z)
 }
 
-func irtClipLogit(z float64) float64 {
+func clipLogit(z float64) float64 {
 	if z > 35 {
 		return 35
 	}
@@ -76,8 +76,8 @@ func irtClipLogit(z float64) float64 {
 	return z
 }
 
-// irtSigmoid returns σ(z) and σ(−z) = 1 − σ(z), both without cancellation.
-func irtSigmoid(z float64) (s, sbar float64) {
+// sigmoid returns σ(z) and σ(−z) = 1 − σ(z), both without cancellation.
+func sigmoid(z float64) (s, sbar float64) {
 	if z >= 0 {
 		e := math.Exp(-z)
 		return 1 / (1 + e), e / (1 + e)
@@ -86,24 +86,24 @@ func irtSigmoid(z float64) (s, sbar float64) {
 	return e / (1 + e), 1 / (1 + e)
 }
 
-// irtResponse holds everything the estimators need about one item at one θ
+// itemResponse holds everything the estimators need about one item at one θ
 // given the logit z: P, 1 − P, the information weight w (I = w·a aᵀ) and
 // r = dP/dz / (P(1 − P)), so that d log L/dz = (x − P)·r.
-type irtResponse struct {
+type itemResponse struct {
 	p, q, w, r float64
 }
 
-func (it *Item) response(z float64) irtResponse {
-	s, sb := irtSigmoid(z)
+func (it *Item) response(z float64) itemResponse {
+	s, sb := sigmoid(z)
 	c, u := it.C, it.upper()
 	if c == 0 && u == 1 {
-		return irtResponse{p: s, q: sb, w: s * sb, r: 1}
+		return itemResponse{p: s, q: sb, w: s * sb, r: 1}
 	}
 	p := c + (u-c)*s
 	q := (1 - u) + (u-c)*sb
 	dp := (u - c) * s * sb // dP/dz = (P − c)(u − P)/(u − c)
 	pq := p * q
-	return irtResponse{p: p, q: q, w: dp * dp / pq, r: dp / pq}
+	return itemResponse{p: p, q: q, w: dp * dp / pq, r: dp / pq}
 }
 
 // Prob returns P(θ), the probability of a correct response. It returns NaN
@@ -235,49 +235,4 @@ func (it *Item) validate(dim int) error {
 		return fmt.Errorf("%w: C = %v, U = %v (need 0 ≤ C < U ≤ 1)", ErrInvalid, it.C, it.U)
 	}
 	return nil
-}
-
-// ValidateBank checks that bank is non-empty, that every item has finite
-// parameters with 0 ≤ c < u ≤ 1, and that all items share one dimension D.
-// It returns D, or an error wrapping ErrInvalid that names the first bad item.
-func ValidateBank(bank []Item) (int, error) {
-	if len(bank) == 0 {
-		return 0, fmt.Errorf("%w: empty item bank", ErrInvalid)
-	}
-	d := len(bank[0].A)
-	for j := range bank {
-		if err := bank[j].validate(d); err != nil {
-			return 0, fmt.Errorf("bank[%d]: %w", j, err)
-		}
-	}
-	return d, nil
-}
-
-// TestInfo returns the test information at a unidimensional θ, the sum of
-// the items' informations Σⱼ Iⱼ(θ) (for D > 1, the sum of the traces). It
-// returns ErrInvalid for an invalid bank or a θ of the wrong dimension.
-func TestInfo(bank []Item, theta ...float64) (float64, error) {
-	d, err := ValidateBank(bank)
-	if err != nil {
-		return 0, err
-	}
-	if len(theta) != d {
-		return 0, fmt.Errorf("%w: len(theta) = %d, bank has D = %d", ErrInvalid, len(theta), d)
-	}
-	var s float64
-	for j := range bank {
-		s += bank[j].Info(theta...)
-	}
-	return s, nil
-}
-
-// StandardError returns the asymptotic standard error of a unidimensional
-// ability estimate, 1/√I(θ), from the test information of bank at θ (+Inf
-// when the information is zero).
-func StandardError(bank []Item, theta float64) (float64, error) {
-	i, err := TestInfo(bank, theta)
-	if err != nil {
-		return 0, err
-	}
-	return 1 / math.Sqrt(i), nil
 }

@@ -1,4 +1,4 @@
-package estimate
+package irt
 
 import (
 	"context"
@@ -7,8 +7,8 @@ import (
 	"github.com/budgetkit/budgetkit/internal/num"
 )
 
-// irtEMState holds the quadrature and per-iteration buffers of Bock–Aitkin EM.
-type irtEMState struct {
+// emState holds the quadrature and per-iteration buffers of Bock–Aitkin EM.
+type emState struct {
 	q          int
 	nodes, lw  []float64 // nodes and log prior weights
 	a, d       []float64
@@ -20,12 +20,12 @@ type irtEMState struct {
 
 // estep computes every model's posterior over the nodes and accumulates the
 // expected counts; it returns the marginal log-likelihood.
-func (s *irtEMState) estep(dt *irtData, accumulate bool) float64 {
+func (s *emState) estep(dt *respData, accumulate bool) float64 {
 	q := s.q
 	for j := range s.a {
 		for k, x := range s.nodes {
-			z := irtClipLogit(s.a[j]*x + s.d[j])
-			p, pb := irtSigmoid(z)
+			z := clipLogit(s.a[j]*x + s.d[j])
+			p, pb := sigmoid(z)
 			s.logP[j*q+k] = math.Log(p)
 			s.logQ[j*q+k] = math.Log(pb)
 		}
@@ -98,7 +98,7 @@ func (s *irtEMState) estep(dt *irtData, accumulate bool) float64 {
 // mstep updates item j by up to 5 Fisher-scoring steps in (α = log a, d)
 // on the expected complete-data log posterior. (Convergence is judged after
 // the parameter-expansion step, on all items at once.)
-func (s *irtEMState) mstep(j int, sa, sd float64) {
+func (s *emState) mstep(j int, sa, sd float64) {
 	q := s.q
 	nq, rq := s.nq[j*q:j*q+q], s.rq[j*q:j*q+q]
 	alpha, d := math.Log(s.a[j]), s.d[j]
@@ -106,8 +106,8 @@ func (s *irtEMState) mstep(j int, sa, sd float64) {
 		a := math.Exp(alpha)
 		f := -alpha*alpha/(2*sa*sa) - d*d/(2*sd*sd)
 		for k, x := range s.nodes {
-			z := irtClipLogit(a*x + d)
-			p, pb := irtSigmoid(z)
+			z := clipLogit(a*x + d)
+			p, pb := sigmoid(z)
 			f += rq[k]*math.Log(p) + (nq[k]-rq[k])*math.Log(pb)
 		}
 		return f
@@ -117,7 +117,7 @@ func (s *irtEMState) mstep(j int, sa, sd float64) {
 		a := math.Exp(alpha)
 		var ge, gx, hw, hwx, hwxx float64
 		for k, x := range s.nodes {
-			p, pb := irtSigmoid(irtClipLogit(a*x + d))
+			p, pb := sigmoid(clipLogit(a*x + d))
 			e := rq[k] - nq[k]*p
 			w := nq[k] * p * pb
 			ge += e
@@ -155,10 +155,10 @@ func (s *irtEMState) mstep(j int, sa, sd float64) {
 	s.a[j], s.d[j] = math.Exp(alpha), d
 }
 
-// irtEM runs Bock–Aitkin EM for the unidimensional 2PL.
-func irtEM(ctx context.Context, dt *irtData, c CalibrateConfig) (*irtFit, error) {
+// fitEM runs Bock–Aitkin EM for the unidimensional 2PL.
+func fitEM(ctx context.Context, dt *respData, c CalibrateConfig) (*fitResult, error) {
 	q := c.QuadNodes
-	s := &irtEMState{
+	s := &emState{
 		q: q, nodes: make([]float64, q), lw: make([]float64, q),
 		a: make([]float64, dt.m), d: make([]float64, dt.m),
 		logP: make([]float64, dt.m*q), logQ: make([]float64, dt.m*q),
@@ -184,7 +184,7 @@ func irtEM(ctx context.Context, dt *irtData, c CalibrateConfig) (*irtFit, error)
 	rep := FitReport{Method: MethodEM, Dims: 1}
 	prevA, prevD := make([]float64, dt.m), make([]float64, dt.m)
 	for it := 1; it <= c.MaxIter; it++ {
-		if err := irtCancelled(ctx); err != nil {
+		if err := ctxErr(ctx); err != nil {
 			return nil, err
 		}
 		copy(prevA, s.a)
@@ -219,7 +219,7 @@ func irtEM(ctx context.Context, dt *irtData, c CalibrateConfig) (*irtFit, error)
 		}
 	}
 	rep.LogLik = s.estep(dt, false)
-	f := &irtFit{report: rep, bank: make([]Item, dt.m), abilities: make([][]float64, dt.n)}
+	f := &fitResult{report: rep, bank: make([]Item, dt.m), abilities: make([][]float64, dt.n)}
 	for j := range f.bank {
 		f.bank[j] = Item{A: []float64{s.a[j]}, D: s.d[j]}
 	}

@@ -1,4 +1,4 @@
-package estimate
+package irt
 
 import (
 	"errors"
@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func irtGolden2D() []Item {
+func golden2D() []Item {
 	return []Item{
 		{A: []float64{1.2, 0.2}, D: 0},
 		{A: []float64{0.3, 1.1}, D: 0.5},
@@ -21,7 +21,7 @@ func irtGolden2D() []Item {
 // Golden log-det gains from the issue (computed independently).
 func TestDOptimalGolden(t *testing.T) {
 	for _, gamma := range []float64{0, 1} {
-		s, err := NewSession(irtGolden2D(), SessionConfig{Costs: []float64{1, 4, 2, 1}, CostExponent: gamma})
+		s, err := NewSession(golden2D(), SessionConfig{Costs: []float64{1, 4, 2, 1}, CostExponent: gamma})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -30,28 +30,28 @@ func TestDOptimalGolden(t *testing.T) {
 		s.administered[0] = true
 		s.theta[0], s.theta[1] = 0.2, -0.1
 		s.rebuildCov()
-		irtClose(t, "gain item1", s.gain(1), 0.2582169546, 1e-9)
-		irtClose(t, "gain item2", s.gain(2), 0.2868344774, 1e-9)
-		irtClose(t, "gain item3", s.gain(3), 0.2468921690, 1e-9)
+		assertClose(t, "gain item1", s.gain(1), 0.2582169546, 1e-9)
+		assertClose(t, "gain item2", s.gain(2), 0.2868344774, 1e-9)
+		assertClose(t, "gain item3", s.gain(3), 0.2468921690, 1e-9)
 		want := 2
 		if gamma == 1 {
 			want = 3
 		}
-		if j, err := s.NextItem(); j != want || err != nil {
+		if j, err := pick(s); j != want || err != nil {
 			t.Errorf("γ = %v: NextItem = %d, %v; want %d", gamma, j, err, want)
 		}
 	}
 }
 
 func TestSessionCovMatchesDirectInverse(t *testing.T) {
-	bank := irtRandomBank(rand.New(rand.NewPCG(3, 4)), 30, 3)
-	s, err := NewSession(bank, SessionConfig{Ability: AbilityConfig{PriorSD: 1.3}})
+	bank := randomBank(rand.New(rand.NewPCG(3, 4)), 30, 3)
+	s, err := NewSession(bank, SessionConfig{MAP: AbilityConfig{PriorSD: 1.3}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
 	for n := 0; n < 10; n++ {
-		j, err := s.NextItem()
+		j, err := pick(s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,13 +68,13 @@ func TestSessionCovMatchesDirectInverse(t *testing.T) {
 	for _, j := range s.order {
 		_ = bank[j].InfoMatrix(m, s.theta)
 	}
-	if !irtCholesky(m, d) {
+	if !cholesky(m, d) {
 		t.Fatal("not PD")
 	}
 	inv := make([]float64, d*d)
-	irtCholInverse(inv, m, d, make([]float64, d))
+	cholInverse(inv, m, d, make([]float64, d))
 	for i := range inv {
-		irtClose(t, "M⁻¹", s.minv[i], inv[i], 1e-10)
+		assertClose(t, "M⁻¹", s.minv[i], inv[i], 1e-10)
 	}
 	// And θ̂ equals the batch MAP on the same responses.
 	resp := make([]float64, len(bank))
@@ -89,12 +89,12 @@ func TestSessionCovMatchesDirectInverse(t *testing.T) {
 		t.Fatal(err)
 	}
 	for k := range e.Theta {
-		irtClose(t, "θ̂", s.theta[k], e.Theta[k], 1e-6)
+		assertClose(t, "θ̂", s.theta[k], e.Theta[k], 1e-6)
 	}
 }
 
-// irtRandomBank draws n items of dimension d with a ~ U(0.5, 2), d ~ N(0, 1).
-func irtRandomBank(rng *rand.Rand, n, d int) []Item {
+// randomBank draws n items of dimension d with a ~ U(0.5, 2), d ~ N(0, 1).
+func randomBank(rng *rand.Rand, n, d int) []Item {
 	bank := make([]Item, n)
 	for j := range bank {
 		a := make([]float64, d)
@@ -106,30 +106,24 @@ func irtRandomBank(rng *rand.Rand, n, d int) []Item {
 	return bank
 }
 
-func irtDraw(rng *rand.Rand, it Item, theta []float64) float64 {
+func drawScore(rng *rand.Rand, it Item, theta []float64) float64 {
 	if rng.Float64() < it.Prob(theta...) {
 		return 1
 	}
 	return 0
 }
 
-// irtRun administers items until Done, answering from the true θ, and
+// runSession administers items until Done, answering from the true θ, and
 // returns the number of items and the cost spent.
-func irtRun(t *testing.T, s *Session, bank []Item, costs []float64, theta []float64, rng *rand.Rand) (int, float64) {
+func runSession(t *testing.T, s *Session, bank []Item, costs []float64, theta []float64, rng *rand.Rand) (int, float64) {
 	t.Helper()
-	for {
-		if done, _ := s.Done(); done {
-			break
-		}
-		j, err := s.NextItem()
-		if err != nil {
-			t.Fatal(err)
-		}
+	for s.Next() {
+		j := s.Item()
 		c := 1.0
 		if costs != nil {
 			c = costs[j]
 		}
-		if err := s.Observe(j, irtDraw(rng, bank[j], theta), c); err != nil {
+		if err := s.Observe(j, drawScore(rng, bank[j], theta), c); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -138,7 +132,7 @@ func irtRun(t *testing.T, s *Session, bank []Item, costs []float64, theta []floa
 }
 
 func TestAdaptiveBeatsRandom(t *testing.T) {
-	bank := irtRandomBank(rand.New(rand.NewPCG(1, 2)), 500, 1)
+	bank := randomBank(rand.New(rand.NewPCG(1, 2)), 500, 1)
 	rng := rand.New(rand.NewPCG(9, 9))
 	people := 40
 	if testing.Short() {
@@ -149,11 +143,11 @@ func TestAdaptiveBeatsRandom(t *testing.T) {
 	for p := 0; p < people; p++ {
 		th := []float64{rng.NormFloat64()}
 		for _, sel := range []Selection{SelectMaxInfo, SelectRandom} {
-			s, err := NewSession(bank, SessionConfig{Selection: sel, Stop: stop, Seed: uint64(p)})
+			s, err := NewSession(bank, SessionConfig{Selection: sel, Stopping: stop, Seed: uint64(p)})
 			if err != nil {
 				t.Fatal(err)
 			}
-			n, _ := irtRun(t, s, bank, nil, th, rand.New(rand.NewPCG(uint64(p), 1)))
+			n, _ := runSession(t, s, bank, nil, th, rand.New(rand.NewPCG(uint64(p), 1)))
 			if sel == SelectRandom {
 				nRandom += n
 			} else {
@@ -169,7 +163,7 @@ func TestAdaptiveBeatsRandom(t *testing.T) {
 
 func TestCostAwareSavesTokens(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
-	bank := irtRandomBank(rng, 500, 1)
+	bank := randomBank(rng, 500, 1)
 	costs := make([]float64, len(bank))
 	for j := range costs {
 		costs[j] = math.Round(math.Exp(5+1.2*rng.NormFloat64())) + 1 // tokens, log-normal
@@ -183,11 +177,11 @@ func TestCostAwareSavesTokens(t *testing.T) {
 	for p := 0; p < people; p++ {
 		th := []float64{rng.NormFloat64()}
 		for _, gamma := range []float64{0, 1} {
-			s, err := NewSession(bank, SessionConfig{Selection: SelectDOptimal, Costs: costs, CostExponent: gamma, Stop: stop})
+			s, err := NewSession(bank, SessionConfig{Selection: SelectDOptimal, Costs: costs, CostExponent: gamma, Stopping: stop})
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, spent := irtRun(t, s, bank, costs, th, rand.New(rand.NewPCG(uint64(p), 2)))
+			_, spent := runSession(t, s, bank, costs, th, rand.New(rand.NewPCG(uint64(p), 2)))
 			if gamma == 0 {
 				plain += spent
 			} else {
@@ -202,23 +196,23 @@ func TestCostAwareSavesTokens(t *testing.T) {
 }
 
 func TestSessionSnapshotReplay(t *testing.T) {
-	bank := irtRandomBank(rand.New(rand.NewPCG(1, 1)), 80, 2)
+	bank := randomBank(rand.New(rand.NewPCG(1, 1)), 80, 2)
 	cfg := SessionConfig{Randomesque: 4, Seed: 11}
 	a, _ := NewSession(bank, cfg)
 	rng := rand.New(rand.NewPCG(2, 2))
 	truth := []float64{0.5, -0.4}
 	step := func(s *Session, x float64) int {
-		j, err := s.NextItem()
-		if err != nil {
-			t.Fatal(err)
+		if !s.Next() {
+			t.Fatalf("Next = false: %v, %v", s.Stop(), s.Err())
 		}
+		j := s.Item()
 		if err := s.Observe(j, x, float64(j%7)); err != nil {
 			t.Fatal(err)
 		}
 		return j
 	}
 	for n := 0; n < 6; n++ {
-		step(a, irtDraw(rng, bank[0], truth))
+		step(a, drawScore(rng, bank[0], truth))
 	}
 	snap, err := a.Snapshot()
 	if err != nil {
@@ -235,7 +229,7 @@ func TestSessionSnapshotReplay(t *testing.T) {
 			t.Fatalf("step %d: %d vs %d", n, ja, jb)
 		}
 	}
-	if diff := cmp.Diff(a.Estimate(), b.Estimate()); diff != "" {
+	if diff := cmp.Diff(a.Ability(), b.Ability()); diff != "" {
 		t.Errorf("estimates differ after restore (-a +b):\n%s", diff)
 	}
 	if a.Spent() != b.Spent() {
@@ -244,7 +238,7 @@ func TestSessionSnapshotReplay(t *testing.T) {
 	// Mismatched config or bank, or corrupt data: ErrSnapshot, state unchanged.
 	before, _ := b.Snapshot()
 	c, _ := NewSession(bank, SessionConfig{Randomesque: 4, Seed: 12})
-	other, _ := NewSession(irtRandomBank(rand.New(rand.NewPCG(1, 3)), 80, 2), cfg)
+	other, _ := NewSession(randomBank(rand.New(rand.NewPCG(1, 3)), 80, 2), cfg)
 	for _, tc := range []struct {
 		s    *Session
 		data []byte
@@ -260,7 +254,7 @@ func TestSessionSnapshotReplay(t *testing.T) {
 }
 
 func TestSessionObserveBadInput(t *testing.T) {
-	bank := irtGoldenBank()
+	bank := goldenBank()
 	s, _ := NewSession(bank, SessionConfig{})
 	if err := s.Observe(1, 1, 3); err != nil {
 		t.Fatal(err)
@@ -280,8 +274,8 @@ func TestSessionObserveBadInput(t *testing.T) {
 	}
 	for _, cfg := range []SessionConfig{
 		{Costs: []float64{1, 1}}, {Costs: []float64{1, 1, 0, 1, 1}}, {Costs: []float64{1, 1, math.NaN(), 1, 1}},
-		{Selection: 99}, {Randomesque: -1}, {CostExponent: -1}, {Budget: math.Inf(1)}, {Stop: Stopping{MaxSE: -1}},
-		{Ability: AbilityConfig{PriorSD: math.NaN()}},
+		{Selection: 99}, {Randomesque: -1}, {CostExponent: -1}, {Budget: math.Inf(1)}, {Stopping: Stopping{MaxSE: -1}},
+		{MAP: AbilityConfig{PriorSD: math.NaN()}},
 	} {
 		if _, err := NewSession(bank, cfg); !errors.Is(err, ErrInvalid) {
 			t.Errorf("NewSession(%+v) err = %v", cfg, err)
@@ -296,57 +290,59 @@ func TestSessionObserveBadInput(t *testing.T) {
 }
 
 func TestSessionStopping(t *testing.T) {
-	bank := irtGoldenBank()
-	s, _ := NewSession(bank, SessionConfig{Stop: Stopping{MaxItems: 2}})
+	bank := goldenBank()
+	s, _ := NewSession(bank, SessionConfig{Stopping: Stopping{MaxItems: 2}})
 	for n := 0; n < 2; n++ {
-		if done, r := s.Done(); done {
-			t.Fatalf("done early: %v", r)
+		if !s.Next() {
+			t.Fatalf("done early: %v", s.Stop())
 		}
-		j, _ := s.NextItem()
-		_ = s.Observe(j, 1, 1)
+		_ = s.Observe(s.Item(), 1, 1)
 	}
-	if done, r := s.Done(); !done || r != StopMaxItems {
-		t.Errorf("Done = %v, %v; want max items", done, r)
+	if s.Next() || s.Item() != -1 || s.Err() != nil {
+		t.Errorf("Next after MaxItems = true, item %d, err %v", s.Item(), s.Err())
+	}
+	if r := s.Stop(); r != StopMaxItems {
+		t.Errorf("Stop = %v; want max items", r)
 	}
 	// Budget: costs 3 each, budget 7 → two items fit, then no item fits.
 	s, _ = NewSession(bank, SessionConfig{Costs: []float64{3, 3, 3, 3, 3}, Budget: 7})
 	for n := 0; n < 2; n++ {
-		j, _ := s.NextItem()
-		_ = s.Observe(j, 0, 3)
+		s.Next()
+		_ = s.Observe(s.Item(), 0, 3)
 	}
-	if done, r := s.Done(); !done || r != StopBudget {
-		t.Errorf("Done = %v, %v; want budget", done, r)
+	if r := s.Stop(); r != StopBudget {
+		t.Errorf("Stop = %v; want budget", r)
 	}
-	if _, err := s.NextItem(); !errors.Is(err, ErrNoItem) {
-		t.Errorf("NextItem err = %v, want ErrNoItem", err)
+	if j := s.selectItem(); j != -1 {
+		t.Errorf("selectItem = %d with the budget spent, want −1", j)
 	}
 	// Bank exhausted takes priority over MaxItems.
-	s, _ = NewSession(bank, SessionConfig{Stop: Stopping{MaxItems: 5}})
+	s, _ = NewSession(bank, SessionConfig{Stopping: Stopping{MaxItems: 5}})
 	for j := range bank {
 		_ = s.Observe(j, float64(j%2), 1)
 	}
-	if done, r := s.Done(); !done || r != StopBankExhausted {
-		t.Errorf("Done = %v, %v; want bank exhausted", done, r)
+	if r := s.Stop(); r != StopBankExhausted {
+		t.Errorf("Stop = %v; want bank exhausted", r)
 	}
 	// MinItems gates the SE rule.
-	s, _ = NewSession(bank, SessionConfig{Stop: Stopping{MaxSE: 5, MinItems: 1}})
-	if done, _ := s.Done(); done {
-		t.Error("SE rule fired before MinItems")
+	s, _ = NewSession(bank, SessionConfig{Stopping: Stopping{MaxSE: 5, MinItems: 1}})
+	if r := s.Stop(); r != StopNone {
+		t.Errorf("SE rule fired before MinItems: %v", r)
 	}
 	_ = s.Observe(0, 1, 1)
-	if done, r := s.Done(); !done || r != StopStandardError {
-		t.Errorf("Done = %v, %v; want SE", done, r)
+	if r := s.Stop(); r != StopStandardError {
+		t.Errorf("Stop = %v; want SE", r)
 	}
-	s, _ = NewSession(bank, SessionConfig{Stop: Stopping{MinChange: 10}})
+	s, _ = NewSession(bank, SessionConfig{Stopping: Stopping{MinChange: 10}})
 	_ = s.Observe(0, 1, 1)
-	if done, r := s.Done(); !done || r != StopConverged {
-		t.Errorf("Done = %v, %v; want converged", done, r)
+	if r := s.Stop(); r != StopConverged {
+		t.Errorf("Stop = %v; want converged", r)
 	}
 }
 
 func TestPredictScoreMatchesMonteCarlo(t *testing.T) {
 	for _, d := range []int{1, 2, 3} {
-		bank := irtRandomBank(rand.New(rand.NewPCG(uint64(d), 8)), 40, d)
+		bank := randomBank(rand.New(rand.NewPCG(uint64(d), 8)), 40, d)
 		s, _ := NewSession(bank, SessionConfig{})
 		for j := 0; j < 4; j++ {
 			_ = s.Observe(j, float64(j%2), 1)
@@ -358,7 +354,7 @@ func TestPredictScoreMatchesMonteCarlo(t *testing.T) {
 		}
 		// Monte Carlo over θ ~ N(θ̂, M⁻¹).
 		l := append([]float64(nil), s.minv...)
-		irtCholesky(l, d)
+		cholesky(l, d)
 		rng := rand.New(rand.NewPCG(1, 1))
 		var m1, m2 float64
 		const n = 200000
@@ -396,4 +392,12 @@ func TestPredictScoreMatchesMonteCarlo(t *testing.T) {
 			t.Errorf("D = %d: SD %v, Monte Carlo %v", d, got.SD, sd)
 		}
 	}
+}
+
+// pick is the selection rule alone, without the stopping rules.
+func pick(s *Session) (int, error) {
+	if j := s.selectItem(); j >= 0 {
+		return j, nil
+	}
+	return -1, errors.New("no item")
 }

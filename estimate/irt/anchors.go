@@ -1,4 +1,4 @@
-package estimate
+package irt
 
 import (
 	"fmt"
@@ -7,7 +7,6 @@ import (
 
 	"github.com/budgetkit/budgetkit/internal/num"
 	"github.com/budgetkit/budgetkit/internal/randx"
-	"gonum.org/v1/gonum/floats"
 )
 
 // AnchorConfig configures AnchorPoints. Zero fields mean the defaults.
@@ -43,7 +42,7 @@ type Anchors struct {
 // feature vectors (their IRT parameters, or their correctness across
 // training models), with each anchor standing for its cluster's weight. A
 // new model's benchmark score is then estimated from the anchors alone by
-// Anchors.Estimate.
+// Anchors.Score.
 func AnchorPoints(features [][]float64, cfg AnchorConfig) (Anchors, error) {
 	n := len(features)
 	if n == 0 {
@@ -109,7 +108,7 @@ func AnchorPoints(features [][]float64, cfg AnchorConfig) (Anchors, error) {
 		rng := randx.New(cfg.Seed, 0xa2c4, uint64(r))
 		cent := make([][]float64, 0, k)
 		// k-means++ seeding, weighted by item weight × squared distance.
-		first := irtWeightedPick(w, wsum, rng.Float64())
+		first := weightedPick(w, wsum, rng.Float64())
 		cent = append(cent, slices.Clone(features[first]))
 		for j := range d2 {
 			d2[j] = dist(features[j], cent[0])
@@ -205,7 +204,7 @@ func AnchorPoints(features [][]float64, cfg AnchorConfig) (Anchors, error) {
 	return out, nil
 }
 
-func irtWeightedPick(w []float64, total, u float64) int {
+func weightedPick(w []float64, total, u float64) int {
 	u *= total
 	for j, x := range w {
 		u -= x
@@ -216,9 +215,14 @@ func irtWeightedPick(w []float64, total, u float64) int {
 	return len(w) - 1
 }
 
-// Estimate returns the anchor estimate of the benchmark score, Σₖ wₖ·yₖ,
+// Score returns the anchor estimate of the benchmark score, Σₖ wₖ·yₖ,
 // from the scores yₖ ∈ [0, 1] on the anchor items (in Items order).
-func (a Anchors) Estimate(scores []float64) (float64, error) {
+//
+// The zero Anchors (no anchor items) returns an error wrapping ErrInvalid.
+func (a Anchors) Score(scores []float64) (float64, error) {
+	if len(a.Items) == 0 || len(a.Weights) != len(a.Items) {
+		return 0, fmt.Errorf("%w: Anchors with %d items and %d weights (use AnchorPoints)", ErrInvalid, len(a.Items), len(a.Weights))
+	}
 	if len(scores) != len(a.Items) {
 		return 0, fmt.Errorf("%w: %d scores for %d anchors", ErrInvalid, len(scores), len(a.Items))
 	}
@@ -230,114 +234,4 @@ func (a Anchors) Estimate(scores []float64) (float64, error) {
 		s += a.Weights[k] * y
 	}
 	return s, nil
-}
-
-// PIRT returns tinyBenchmarks' p-IRT estimate of a benchmark score from the
-// observed scores on the seen items and the IRT-predicted probabilities
-// P̂ⱼ = Pⱼ(θ̂) (or their posterior means) on the unseen ones:
-//
-//	p̂ = λ·mean(seen) + (1 − λ)·mean(P̂_unseen),    λ = n_seen / N
-//
-// Session.PredictScore computes the same quantity with posterior means.
-func PIRT(seen, unseenProbs []float64) (float64, error) {
-	if len(seen)+len(unseenProbs) == 0 {
-		return 0, fmt.Errorf("%w: no items", ErrInvalid)
-	}
-	var s, u float64
-	for k, y := range seen {
-		if !(y >= 0 && y <= 1) {
-			return 0, fmt.Errorf("%w: seen[%d] = %v (must be in [0, 1])", ErrInvalid, k, y)
-		}
-		s += y
-	}
-	for k, p := range unseenProbs {
-		if !(p >= 0 && p <= 1) {
-			return 0, fmt.Errorf("%w: unseenProbs[%d] = %v (must be in [0, 1])", ErrInvalid, k, p)
-		}
-		u += p
-	}
-	// λ·mean(seen) + (1 − λ)·mean(unseen) = (Σ seen + Σ unseen)/N.
-	return (s + u) / float64(len(seen)+len(unseenProbs)), nil
-}
-
-// GPIRTLambda returns the weight gp-IRT gives the anchor estimate,
-//
-//	λ* = b² / (b² + v/(4n))
-//
-// where b is the bias of the p-IRT estimate (estimated on held-out
-// models), v/(4n) the variance of the anchor estimate from n anchor items
-// (v the weights' variance factor; each Bernoulli score has variance ≤ 1/4).
-// A biased IRT model shifts weight to the anchors, a small anchor set to
-// p-IRT.
-func GPIRTLambda(b, v float64, n int) (float64, error) {
-	if !num.IsFinite(b) || !num.IsFinite(v) || v < 0 || n < 1 {
-		return 0, fmt.Errorf("%w: GPIRTLambda(b = %v, v = %v, n = %d) (need finite b, v ≥ 0, n ≥ 1)", ErrInvalid, b, v, n)
-	}
-	if b == 0 && v == 0 {
-		return 0.5, nil
-	}
-	return b * b / (b*b + v/(4*float64(n))), nil
-}
-
-// GPIRT returns the gp-IRT estimate λ·anchor + (1 − λ)·pirt.
-func GPIRT(anchor, pirt, lambda float64) (float64, error) {
-	if !(lambda >= 0 && lambda <= 1) || !num.IsFinite(anchor) || !num.IsFinite(pirt) {
-		return 0, fmt.Errorf("%w: GPIRT(anchor = %v, pirt = %v, λ = %v) (need finite estimates, λ ∈ [0, 1])", ErrInvalid, anchor, pirt, lambda)
-	}
-	return lambda*anchor + (1-lambda)*pirt, nil
-}
-
-// BinarizeThreshold returns the threshold c for turning non-binary scores
-// in [0, 1] into correct/incorrect for a binary IRT model, tinyBenchmarks'
-// heuristic: among the observed values, the c for which the share of
-// scores above c is closest to the mean score, so binarising keeps the
-// benchmark's average. NaN cells are ignored.
-func BinarizeThreshold(matrix [][]float64) (float64, error) {
-	var xs []float64
-	for i, row := range matrix {
-		for j, x := range row {
-			if math.IsNaN(x) {
-				continue
-			}
-			if !(x >= 0 && x <= 1) {
-				return 0, fmt.Errorf("%w: matrix[%d][%d] = %v (must be in [0, 1] or NaN)", ErrInvalid, i, j, x)
-			}
-			xs = append(xs, x)
-		}
-	}
-	if len(xs) == 0 {
-		return 0, fmt.Errorf("%w: no observed scores", ErrInvalid)
-	}
-	mean := floats.SumCompensated(xs) / float64(len(xs))
-	slices.Sort(xs)
-	n := float64(len(xs))
-	best, bestGap := xs[0], math.Inf(1)
-	for k := 0; k < len(xs); k++ {
-		if k+1 < len(xs) && xs[k+1] == xs[k] {
-			continue
-		}
-		above := float64(len(xs)-k-1) / n // share of scores > xs[k]
-		if gap := math.Abs(above - mean); gap < bestGap {
-			best, bestGap = xs[k], gap
-		}
-	}
-	return best, nil
-}
-
-// Binarize returns a copy of matrix with scores above c mapped to 1, the
-// rest to 0, and NaN kept.
-func Binarize(matrix [][]float64, c float64) [][]float64 {
-	out := make([][]float64, len(matrix))
-	for i, row := range matrix {
-		out[i] = make([]float64, len(row))
-		for j, x := range row {
-			switch {
-			case math.IsNaN(x):
-				out[i][j] = x
-			case x > c:
-				out[i][j] = 1
-			}
-		}
-	}
-	return out
 }

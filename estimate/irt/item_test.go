@@ -1,4 +1,4 @@
-package estimate
+package irt
 
 import (
 	"errors"
@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func irtClose(t *testing.T, name string, got, want, tol float64) {
+func assertClose(t *testing.T, name string, got, want, tol float64) {
 	t.Helper()
 	if !(math.Abs(got-want) <= tol*(1+math.Abs(want))) {
 		t.Errorf("%s = %.10f, want %.10f (tol %g)", name, got, want, tol)
@@ -16,14 +16,14 @@ func irtClose(t *testing.T, name string, got, want, tol float64) {
 // Golden values from the issue, computed independently of this code.
 func TestItemGolden(t *testing.T) {
 	it := TwoPL(1, 0)
-	irtClose(t, "2PL(1,0).P(0)", it.Prob(0), 0.5, 1e-12)
-	irtClose(t, "2PL(1,0).I(0)", it.Info(0), 0.25, 1e-12)
+	assertClose(t, "2PL(1,0).P(0)", it.Prob(0), 0.5, 1e-12)
+	assertClose(t, "2PL(1,0).I(0)", it.Info(0), 0.25, 1e-12)
 	it = TwoPL(1.5, 0.5)
-	irtClose(t, "2PL(1.5,0.5).P(1)", it.Prob(1), 0.6791786992, 1e-9)
-	irtClose(t, "2PL(1.5,0.5).I(1)", it.Info(1), 0.4902637360, 1e-9)
+	assertClose(t, "2PL(1.5,0.5).P(1)", it.Prob(1), 0.6791786992, 1e-9)
+	assertClose(t, "2PL(1.5,0.5).I(1)", it.Info(1), 0.4902637360, 1e-9)
 	it = ThreePL(1.2, -0.3, 0.25)
-	irtClose(t, "3PL.P(0)", it.Prob(0), 0.6917803255, 1e-9)
-	irtClose(t, "3PL.I(0)", it.Info(0), 0.2226100966, 1e-9)
+	assertClose(t, "3PL.P(0)", it.Prob(0), 0.6917803255, 1e-9)
+	assertClose(t, "3PL.I(0)", it.Info(0), 0.2226100966, 1e-9)
 }
 
 func TestItemInfoMatchesNumericDerivative(t *testing.T) {
@@ -34,7 +34,7 @@ func TestItemInfoMatchesNumericDerivative(t *testing.T) {
 			h := 1e-5
 			dp := (it.Prob(th+h) - it.Prob(th-h)) / (2 * h)
 			p := it.Prob(th)
-			irtClose(t, "Info", it.Info(th), dp*dp/(p*(1-p)), 1e-7)
+			assertClose(t, "Info", it.Info(th), dp*dp/(p*(1-p)), 1e-7)
 		}
 	}
 }
@@ -52,7 +52,7 @@ func TestMaxInfoTheta(t *testing.T) {
 				best, bestI = th, i
 			}
 		}
-		irtClose(t, "MaxInfoTheta", got, best, 2e-4)
+		assertClose(t, "MaxInfoTheta", got, best, 2e-4)
 	}
 	if _, err := (Item{A: []float64{1, 1}}).MaxInfoTheta(); !errors.Is(err, ErrInvalid) {
 		t.Errorf("2-D MaxInfoTheta err = %v", err)
@@ -104,8 +104,8 @@ func TestMultidimInfoMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := it.InfoWeight(th...)
-	irtClose(t, "m01", m[1], w*1.2*0.2, 1e-15)
-	irtClose(t, "trace", m[0]+m[3], it.Info(th...), 1e-15)
+	assertClose(t, "m01", m[1], w*1.2*0.2, 1e-15)
+	assertClose(t, "trace", m[0]+m[3], it.Info(th...), 1e-15)
 	if err := it.InfoMatrix(m[:3], th); !errors.Is(err, ErrInvalid) {
 		t.Error("bad dst accepted")
 	}

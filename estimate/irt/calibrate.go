@@ -1,13 +1,11 @@
-package estimate
+package irt
 
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
 
 	"github.com/budgetkit/budgetkit/internal/num"
-	"github.com/budgetkit/budgetkit/internal/randx"
 )
 
 // Method is a calibration method.
@@ -75,141 +73,8 @@ type CalibrateConfig struct {
 	Progress func(Progress)
 }
 
-// Progress reports one calibration iteration.
-type Progress struct {
-	Dims      int
-	Iteration int
-	// Objective is the training log-likelihood (marginal for EM, penalised
-	// joint for JML).
-	Objective float64
-	// Change is the largest parameter change in the iteration.
-	Change float64
-}
-
-// Calibration is the result of Calibrate.
-type Calibration struct {
-	// Bank holds one item per column of the matrix.
-	Bank []Item
-	// Abilities holds one θ per row: the EAP estimate for EM, the joint
-	// estimate for JML, standardised (see Calibrate).
-	Abilities [][]float64
-	Report    FitReport
-}
-
-// FitReport describes a fit.
-type FitReport struct {
-	Method     Method `json:"method"`
-	Dims       int    `json:"dims"`
-	Iterations int    `json:"iterations"`
-	Converged  bool   `json:"converged"`
-	// LogLik is the training log-likelihood (marginal for EM, joint at the
-	// estimates, without penalties, for JML).
-	LogLik float64 `json:"log_lik"`
-	// TrainCells and HeldOutCells count observed cells used and held out.
-	TrainCells   int `json:"train_cells"`
-	HeldOutCells int `json:"held_out_cells"`
-	// HeldOutLogLoss is the mean cross-entropy −[x log p + (1 − x) log(1 − p)]
-	// over held-out cells; HeldOutAUC the area under the ROC curve with
-	// x ≥ 0.5 as positive. Both are NaN without a holdout (AUC also when one
-	// class is missing).
-	HeldOutLogLoss float64 `json:"held_out_log_loss"`
-	HeldOutAUC     float64 `json:"held_out_auc"`
-	// Candidates reports every candidate dimension tried.
-	Candidates []DimFit `json:"candidates"`
-}
-
-// DimFit is the held-out fit of one candidate dimension.
-type DimFit struct {
-	Dims           int     `json:"dims"`
-	HeldOutLogLoss float64 `json:"held_out_log_loss"`
-	HeldOutAUC     float64 `json:"held_out_auc"`
-}
-
-// irtCell is one observed cell.
-type irtCell struct {
-	i, j int32
-	x    float64
-}
-
-// irtData is a validated response matrix split into train and held-out
-// cells, with the train cells indexed by row and by column.
-type irtData struct {
-	n, m        int
-	train, held []irtCell
-	byRow       [][]irtCell
-	byCol       [][]irtCell
-}
-
-func irtSplit(matrix [][]float64, holdout float64, seed uint64) (*irtData, error) {
-	if len(matrix) == 0 || len(matrix[0]) == 0 {
-		return nil, fmt.Errorf("%w: empty response matrix", ErrInvalid)
-	}
-	n, m := len(matrix), len(matrix[0])
-	rowObs, colObs := make([]int, n), make([]int, m)
-	var cells []irtCell
-	for i, row := range matrix {
-		if len(row) != m {
-			return nil, fmt.Errorf("%w: ragged matrix: row %d has %d columns, row 0 has %d", ErrInvalid, i, len(row), m)
-		}
-		for j, x := range row {
-			if math.IsNaN(x) {
-				continue
-			}
-			if !(x >= 0 && x <= 1) {
-				return nil, fmt.Errorf("%w: matrix[%d][%d] = %v (must be in [0, 1], or NaN for missing)", ErrInvalid, i, j, x)
-			}
-			rowObs[i]++
-			colObs[j]++
-			cells = append(cells, irtCell{int32(i), int32(j), x})
-		}
-	}
-	for i, c := range rowObs {
-		if c == 0 {
-			return nil, fmt.Errorf("%w: row %d (model) has no observations", ErrInvalid, i)
-		}
-	}
-	for j, c := range colObs {
-		if c == 0 {
-			return nil, fmt.Errorf("%w: column %d (item) has no observations", ErrInvalid, j)
-		}
-	}
-	dt := &irtData{n: n, m: m}
-	if holdout > 0 {
-		rng := randx.New(seed, 0x401d)
-		perm := rng.Perm(len(cells))
-		want := int(math.Round(holdout * float64(len(cells))))
-		isHeld := make([]bool, len(cells))
-		for _, k := range perm {
-			if len(dt.held) >= want {
-				break
-			}
-			c := cells[k]
-			if rowObs[c.i] > 1 && colObs[c.j] > 1 {
-				rowObs[c.i]--
-				colObs[c.j]--
-				isHeld[k] = true
-				dt.held = append(dt.held, c)
-			}
-		}
-		for k, c := range cells {
-			if !isHeld[k] {
-				dt.train = append(dt.train, c)
-			}
-		}
-	} else {
-		dt.train = cells
-	}
-	dt.byRow = make([][]irtCell, n)
-	dt.byCol = make([][]irtCell, m)
-	for _, c := range dt.train {
-		dt.byRow[c.i] = append(dt.byRow[c.i], c)
-		dt.byCol[c.j] = append(dt.byCol[c.j], c)
-	}
-	return dt, nil
-}
-
-// irtFit is one fitted model: a predictor for held-out cells plus the bank.
-type irtFit struct {
+// fitResult is one fitted model: a predictor for held-out cells plus the bank.
+type fitResult struct {
 	bank      []Item
 	abilities [][]float64
 	predict   func(i, j int) float64
@@ -250,23 +115,23 @@ func Calibrate(ctx context.Context, matrix [][]float64, cfg CalibrateConfig) (*C
 	if err != nil {
 		return nil, err
 	}
-	dt, err := irtSplit(matrix, c.Holdout, c.Seed)
+	dt, err := splitCells(matrix, c.Holdout, c.Seed)
 	if err != nil {
 		return nil, err
 	}
-	var best *irtFit
+	var best *fitResult
 	var cands []DimFit
 	for _, d := range c.Dims {
-		var f *irtFit
+		var f *fitResult
 		if c.Method == MethodEM {
-			f, err = irtEM(ctx, dt, c)
+			f, err = fitEM(ctx, dt, c)
 		} else {
-			f, err = irtJML(ctx, dt, d, c)
+			f, err = fitJML(ctx, dt, d, c)
 		}
 		if err != nil {
 			return nil, err
 		}
-		f.report.HeldOutLogLoss, f.report.HeldOutAUC = irtHeldOut(dt.held, f.predict)
+		f.report.HeldOutLogLoss, f.report.HeldOutAUC = heldOut(dt.held, f.predict)
 		cands = append(cands, DimFit{Dims: d, HeldOutLogLoss: f.report.HeldOutLogLoss, HeldOutAUC: f.report.HeldOutAUC})
 		if best == nil || f.report.HeldOutLogLoss < best.report.HeldOutLogLoss {
 			best = f
@@ -359,60 +224,9 @@ func (cfg CalibrateConfig) resolve() (CalibrateConfig, error) {
 	return c, nil
 }
 
-// irtHeldOut returns the mean log-loss and the AUC of predict on cells.
-func irtHeldOut(cells []irtCell, predict func(i, j int) float64) (logLoss, auc float64) {
-	if len(cells) == 0 {
-		return math.NaN(), math.NaN()
-	}
-	type sc struct {
-		p   float64
-		pos bool
-	}
-	s := make([]sc, len(cells))
-	for k, c := range cells {
-		p := num.Clamp(predict(int(c.i), int(c.j)), 1e-15, 1-1e-15)
-		logLoss -= c.x*math.Log(p) + (1-c.x)*math.Log1p(-p)
-		s[k] = sc{p, c.x >= 0.5}
-	}
-	logLoss /= float64(len(cells))
-	// AUC by the Mann–Whitney statistic with mid-ranks for ties.
-	slices.SortFunc(s, func(a, b sc) int {
-		switch {
-		case a.p < b.p:
-			return -1
-		case a.p > b.p:
-			return 1
-		}
-		return 0
-	})
-	var rankSum float64
-	var npos, nneg int
-	for k := 0; k < len(s); {
-		e := k
-		for e < len(s) && s[e].p == s[k].p {
-			e++
-		}
-		mid := float64(k+e+1) / 2 // ranks k+1..e
-		for q := k; q < e; q++ {
-			if s[q].pos {
-				rankSum += mid
-				npos++
-			} else {
-				nneg++
-			}
-		}
-		k = e
-	}
-	if npos == 0 || nneg == 0 {
-		return logLoss, math.NaN()
-	}
-	auc = (rankSum - float64(npos)*float64(npos+1)/2) / (float64(npos) * float64(nneg))
-	return logLoss, auc
-}
-
-func irtCancelled(ctx context.Context) error {
+func ctxErr(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("estimate: calibration cancelled: %w", err)
+		return fmt.Errorf("irt: calibration cancelled: %w", err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package estimate
+package irt
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func irtFuzzBank() []Item {
+func fuzzBank() []Item {
 	return []Item{TwoPL(1, -1), TwoPL(1.5, 0), TwoPL(0.8, 0.5), ThreePL(2, 1, 0.2), TwoPL(1.2, -0.5)}
 }
 
@@ -14,14 +14,14 @@ func irtFuzzBank() []Item {
 // either fail with ErrSnapshot and leave the session as it was, or restore a
 // session that keeps working.
 func FuzzSessionRestore(f *testing.F) {
-	s, _ := NewSession(irtFuzzBank(), SessionConfig{})
+	s, _ := NewSession(fuzzBank(), SessionConfig{})
 	_ = s.Observe(1, 1, 1)
 	_ = s.Observe(3, 0, 2)
 	data, _ := s.Snapshot()
 	f.Add(data)
-	f.Add([]byte(`{"kind":"estimate.Session","version":1}`))
+	f.Add([]byte(`{"kind":"irt.Session","version":1}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, _ := NewSession(irtFuzzBank(), SessionConfig{})
+		s, _ := NewSession(fuzzBank(), SessionConfig{})
 		_ = s.Observe(0, 1, 1)
 		before, _ := s.Snapshot()
 		if err := s.Restore(data); err != nil {
@@ -31,12 +31,10 @@ func FuzzSessionRestore(f *testing.F) {
 			}
 			return
 		}
-		if _, err := s.NextItem(); err != nil && err != ErrNoItem {
-			if _, done := s.Done(); done == NotDone {
-				t.Fatalf("restored session cannot continue: %v", err)
-			}
+		if !s.Next() && s.Stop() == StopNone {
+			t.Fatalf("restored session cannot continue: %v", s.Err())
 		}
-		for _, se := range s.StandardError() {
+		for _, se := range s.Ability().SE {
 			if math.IsNaN(se) {
 				t.Fatal("NaN standard error after restore")
 			}
@@ -51,7 +49,7 @@ func FuzzSessionObserve(f *testing.F) {
 	f.Add(-1, math.NaN(), math.Inf(1))
 	f.Add(4, 0.5, 0.0)
 	f.Fuzz(func(t *testing.T, item int, score, cost float64) {
-		s, _ := NewSession(irtFuzzBank(), SessionConfig{Budget: 10})
+		s, _ := NewSession(fuzzBank(), SessionConfig{Budget: 10})
 		before, _ := s.Snapshot()
 		if err := s.Observe(item, score, cost); err != nil {
 			after, _ := s.Snapshot()
@@ -60,7 +58,7 @@ func FuzzSessionObserve(f *testing.F) {
 			}
 			return
 		}
-		for _, th := range s.Estimate().Theta {
+		for _, th := range s.Ability().Theta {
 			if math.IsNaN(th) || math.IsInf(th, 0) {
 				t.Fatalf("θ̂ = %v after Observe(%d, %v, %v)", th, item, score, cost)
 			}

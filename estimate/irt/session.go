@@ -1,0 +1,376 @@
+package irt
+
+import (
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+
+	"github.com/budgetkit/budgetkit/internal/num"
+	"github.com/budgetkit/budgetkit/internal/randx"
+)
+
+// SessionConfig configures a Session. Zero fields mean the defaults.
+type SessionConfig struct {
+	// Selection is the item-selection rule (default SelectAuto).
+	Selection Selection
+	// Randomesque > 1 enables randomesque exposure control: pick uniformly
+	// among the Randomesque best items instead of the best one (Kingsbury &
+	// Zara, 1989). Default 0 (deterministic).
+	Randomesque int
+	// CostExponent γ makes selection cost-aware: items are ranked by
+	// gain/costⱼ^γ. γ = 0 (default) ignores cost, γ = 1 is information per
+	// unit cost (per token). This is our formulation: the cost discount of
+	// "Cost-Efficient Estimation of General Abilities Across Benchmarks" is
+	// not given in its abstract.
+	CostExponent float64
+	// Costs[j] > 0 is item j's expected cost (e.g. tokens), used for
+	// cost-aware ranking and to skip items that do not fit the remaining
+	// budget. nil means every item costs 1.
+	Costs []float64
+	// Budget > 0 is a hard limit on Spent; items whose expected cost exceeds
+	// the remaining budget are not selected. 0 means no budget.
+	Budget float64
+	// Stopping holds the stopping rules (Session.Stop evaluates them).
+	Stopping Stopping
+	// MAP configures the MAP estimate updated after each observation
+	// (prior N(0, 1), range [−4, 4], tolerance 1e-6, 100 iterations).
+	// MAP.Start and MAP.Extreme are ignored.
+	MAP AbilityConfig
+	// Seed seeds randomesque and random selection.
+	Seed uint64
+}
+
+// Session is a computerized adaptive test of one model. The caller owns the
+// loop, in the style of bufio.Scanner:
+//
+//	for s.Next() {
+//		j := s.Item()
+//		score, cost := run(j) // the model answers item j
+//		if err := s.Observe(j, score, cost); err != nil { ... }
+//	}
+//	if err := s.Err(); err != nil { ... }
+//	fmt.Println(s.Stop(), s.Ability())
+//
+// Next applies the stopping rules (Stop) and picks the next item; Observe
+// takes its score and cost and updates the MAP estimate θ̂ with its Laplace
+// covariance; PredictScore and PredictTasks predict scores on any item set
+// or task.
+//
+// A Session must be created with NewSession; the methods of a zero Session
+// return errors wrapping ErrInvalid (Next returns false and Err says why)
+// and never panic. It is not safe for concurrent use; give each evaluated
+// model its own Session.
+type Session struct {
+	bank  []Item
+	costs []float64
+	d     int
+	cfg   SessionConfig
+	ab    abilityParams
+	sel   Selection
+	print string // bank fingerprint
+
+	administered []bool
+	order        []int
+	scores       []float64
+	paid         []float64
+	spent        float64
+	pending      int // the item Next chose and Observe has not taken, or −1
+	err          error
+
+	theta, prev []float64
+	minv        []float64 // M⁻¹ = Laplace covariance at θ̂
+	se          []float64
+
+	solver *modeSolver
+	pcg    *rand.PCG
+	rng    *rand.Rand
+	v      []float64 // scratch M⁻¹a
+	topIdx []int
+	topVal []float64
+}
+
+// NewSession returns a Session over bank (validated by ValidateBank) at the
+// prior: θ̂ = μ₀, covariance σ₀²I. The session keeps its own copy of bank
+// and cfg.Costs: later changes to the caller's slices do not affect it.
+func NewSession(bank []Item, cfg SessionConfig) (*Session, error) {
+	d, err := ValidateBank(bank)
+	if err != nil {
+		return nil, err
+	}
+	bank = cloneBank(bank)
+	ab, err := cfg.MAP.resolve(d)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.MAP.Start != nil || cfg.MAP.Extreme != 0 {
+		cfg.MAP.Start, cfg.MAP.Extreme = nil, 0
+	}
+	sel := cfg.Selection
+	switch {
+	case sel < SelectAuto || sel > SelectRandom:
+		return nil, fmt.Errorf("%w: Selection = %d (unknown rule)", ErrInvalid, cfg.Selection)
+	case cfg.Randomesque < 0:
+		return nil, fmt.Errorf("%w: Randomesque = %d (must be ≥ 0)", ErrInvalid, cfg.Randomesque)
+	case !num.IsFinite(cfg.CostExponent) || cfg.CostExponent < 0:
+		return nil, fmt.Errorf("%w: CostExponent = %v (must be finite and ≥ 0)", ErrInvalid, cfg.CostExponent)
+	case !num.IsFinite(cfg.Budget) || cfg.Budget < 0:
+		return nil, fmt.Errorf("%w: Budget = %v (must be finite and ≥ 0)", ErrInvalid, cfg.Budget)
+	case cfg.Stopping.MinItems < 0:
+		return nil, fmt.Errorf("%w: Stopping.MinItems = %d (must be ≥ 0)", ErrInvalid, cfg.Stopping.MinItems)
+	case !num.IsFinite(cfg.Stopping.MaxSE) || cfg.Stopping.MaxSE < 0:
+		return nil, fmt.Errorf("%w: Stopping.MaxSE = %v (must be finite and ≥ 0)", ErrInvalid, cfg.Stopping.MaxSE)
+	case !num.IsFinite(cfg.Stopping.MinChange) || cfg.Stopping.MinChange < 0:
+		return nil, fmt.Errorf("%w: Stopping.MinChange = %v (must be finite and ≥ 0)", ErrInvalid, cfg.Stopping.MinChange)
+	}
+	if sel == SelectAuto {
+		sel = SelectMaxInfo
+		if d > 1 {
+			sel = SelectDOptimal
+		}
+	}
+	if cfg.Stopping.MaxItems == 0 {
+		cfg.Stopping.MaxItems = 100
+	}
+	costs := make([]float64, len(bank))
+	if cfg.Costs == nil {
+		for j := range costs {
+			costs[j] = 1
+		}
+	} else {
+		if len(cfg.Costs) != len(bank) {
+			return nil, fmt.Errorf("%w: len(Costs) = %d, len(bank) = %d", ErrInvalid, len(cfg.Costs), len(bank))
+		}
+		for j, c := range cfg.Costs {
+			if !num.IsFinite(c) || c <= 0 {
+				return nil, fmt.Errorf("%w: Costs[%d] = %v (must be finite and > 0)", ErrInvalid, j, c)
+			}
+		}
+		copy(costs, cfg.Costs)
+	}
+	cfg.Costs = nil // kept in s.costs and the fingerprint
+	k := max(cfg.Randomesque, 1)
+	pcg := randx.NewPCG(cfg.Seed, 0x5e55)
+	s := &Session{
+		bank: bank, costs: costs, d: d, cfg: cfg, ab: ab, sel: sel,
+		print:        bankFingerprint(bank, costs),
+		administered: make([]bool, len(bank)),
+		theta:        make([]float64, d), prev: make([]float64, d),
+		minv: make([]float64, d*d), se: make([]float64, d),
+		solver: newModeSolver(d), pcg: pcg, rng: rand.New(pcg),
+		v: make([]float64, d), topIdx: make([]int, k), topVal: make([]float64, k),
+	}
+	s.reset()
+	return s, nil
+}
+
+// cloneBank copies bank and every item's slopes into one allocation.
+func cloneBank(bank []Item) []Item {
+	n := 0
+	for j := range bank {
+		n += len(bank[j].A)
+	}
+	out := make([]Item, len(bank))
+	slopes := make([]float64, 0, n)
+	for j, it := range bank {
+		k := len(slopes)
+		slopes = append(slopes, it.A...)
+		it.A = slopes[k:len(slopes):len(slopes)]
+		out[j] = it
+	}
+	return out
+}
+
+// reset puts the session back at the prior.
+func (s *Session) reset() {
+	s.pending, s.err = -1, nil
+	for j := range s.administered {
+		s.administered[j] = false
+	}
+	s.order, s.scores, s.paid, s.spent = s.order[:0], s.scores[:0], s.paid[:0], 0
+	for k := range s.theta {
+		s.theta[k], s.prev[k] = s.ab.mean, s.ab.mean
+	}
+	s.rebuildCov()
+}
+
+// bankFingerprint hashes the bank and costs so a snapshot cannot be restored
+// over another bank.
+func bankFingerprint(bank []Item, costs []float64) string {
+	h := fnv.New64a()
+	var buf [8]byte
+	put := func(x float64) {
+		b := math.Float64bits(x)
+		for i := range buf {
+			buf[i] = byte(b >> (8 * i))
+		}
+		h.Write(buf[:])
+	}
+	for j := range bank {
+		for _, a := range bank[j].A {
+			put(a)
+		}
+		put(bank[j].D)
+		put(bank[j].C)
+		put(bank[j].upper())
+		put(costs[j])
+	}
+	return fmt.Sprintf("%016x", h.Sum64())
+}
+
+// rebuildCov sets M⁻¹ for M = I/σ₀² + Σ_administered wⱼ(θ̂) aⱼaⱼᵀ by
+// Sherman–Morrison rank-one updates from the prior covariance σ₀²I:
+//
+//	M⁻¹ ← M⁻¹ − w (M⁻¹a)(M⁻¹a)ᵀ / (1 + w aᵀM⁻¹a)
+//
+// O(n·D²) for n administered items, no factorisation.
+func (s *Session) rebuildCov() {
+	d := s.d
+	for i := range s.minv {
+		s.minv[i] = 0
+	}
+	for k := 0; k < d; k++ {
+		s.minv[k*d+k] = s.ab.sd * s.ab.sd
+	}
+	for _, j := range s.order {
+		it := &s.bank[j]
+		w := it.response(it.logit(s.theta)).w
+		q := s.mulMinv(it.A)
+		f := w / (1 + w*q)
+		for r := 0; r < d; r++ {
+			for c := 0; c < d; c++ {
+				s.minv[r*d+c] -= f * s.v[r] * s.v[c]
+			}
+		}
+	}
+	for k := range s.se {
+		s.se[k] = math.Sqrt(s.minv[k*d+k])
+	}
+}
+
+// mulMinv sets s.v = M⁻¹a and returns aᵀM⁻¹a.
+func (s *Session) mulMinv(a []float64) float64 {
+	d := s.d
+	var q float64
+	for r := 0; r < d; r++ {
+		row := s.minv[r*d : r*d+d]
+		var t float64
+		for c, ac := range a {
+			t += row[c] * ac
+		}
+		s.v[r] = t
+		q += a[r] * t
+	}
+	return q
+}
+
+// remaining returns the budget left (+Inf without a budget).
+func (s *Session) remaining() float64 {
+	if s.cfg.Budget == 0 {
+		return math.Inf(1)
+	}
+	return s.cfg.Budget - s.spent
+}
+
+// Next applies the stopping rules and, unless one fires, picks the next
+// item under the selection rule (read it with Item) and returns true. It
+// returns false when the test should stop — Stop says why — or when the
+// session cannot go on, which Err reports. Each call picks afresh: an item
+// that Next chose but Observe never took is simply not administered.
+//
+// The choice is among the items not yet administered whose expected cost
+// fits the remaining budget, ties going to the lowest index. Random and
+// randomesque selection draw from the session's seeded generator.
+//
+// Cost: one pass over the bank, O(D²) per candidate for D-/A-optimal
+// selection; no allocation.
+func (s *Session) Next() bool {
+	if s.bank == nil {
+		s.err = errNotCreated
+		return false
+	}
+	s.pending = -1
+	if s.err != nil || s.Stop() != StopNone {
+		return false
+	}
+	s.pending = s.selectItem()
+	return s.pending >= 0
+}
+
+// Item returns the item Next chose, or −1 before the first Next, after Next
+// returned false and after Observe took the item.
+func (s *Session) Item() int {
+	if s.bank == nil {
+		return -1
+	}
+	return s.pending
+}
+
+// Err returns the error that made Next return false, or nil when Next
+// stopped because a stopping rule fired (see Stop). Observe's errors are
+// returned by Observe itself and leave the loop able to continue.
+func (s *Session) Err() error { return s.err }
+
+// Observe records that item scored score ∈ [0, 1] (1 = correct; fractional
+// scores are soft labels) at a cost ≥ 0, adds cost to Spent and updates θ̂
+// by MAP (Newton from the previous θ̂) and M⁻¹. Any item of the bank may be
+// observed, not only the one Next chose. A failed Observe — an unknown or
+// already administered item, a score or cost out of range — returns an
+// error wrapping ErrInvalid and leaves the session unchanged.
+func (s *Session) Observe(item int, score, cost float64) error {
+	if s.bank == nil {
+		return errNotCreated
+	}
+	if item < 0 || item >= len(s.bank) {
+		return fmt.Errorf("%w: item %d (bank has %d items)", ErrInvalid, item, len(s.bank))
+	}
+	if s.administered[item] {
+		return fmt.Errorf("%w: item %d already administered", ErrInvalid, item)
+	}
+	if !(score >= 0 && score <= 1) {
+		return fmt.Errorf("%w: score = %v (must be in [0, 1])", ErrInvalid, score)
+	}
+	if !num.IsFinite(cost) || cost < 0 {
+		return fmt.Errorf("%w: cost = %v (must be finite and ≥ 0)", ErrInvalid, cost)
+	}
+	s.order = append(s.order, item)
+	s.scores = append(s.scores, score)
+	copy(s.solver.theta, s.theta)
+	pr := gaussPrior{mean: s.ab.mean, prec: 1 / (s.ab.sd * s.ab.sd)}
+	if _, _, _, err := s.solver.mode(s.bank, s.order, s.scores, pr, s.ab, s.solver.theta); err != nil {
+		s.order, s.scores = s.order[:len(s.order)-1], s.scores[:len(s.scores)-1]
+		return err
+	}
+	s.administered[item] = true
+	if s.pending == item {
+		s.pending = -1
+	}
+	s.paid = append(s.paid, cost)
+	s.spent += cost
+	copy(s.prev, s.theta)
+	copy(s.theta, s.solver.theta)
+	s.rebuildCov()
+	return nil
+}
+
+// Ability returns the current MAP estimate θ̂ with its Laplace covariance
+// M⁻¹ and standard errors √M⁻¹ₖₖ (copies). A zero Session returns the zero
+// Ability.
+func (s *Session) Ability() Ability {
+	if s.bank == nil {
+		return Ability{}
+	}
+	return Ability{
+		Theta: append([]float64(nil), s.theta...), Cov: append([]float64(nil), s.minv...),
+		SE: append([]float64(nil), s.se...), Converged: true,
+	}
+}
+
+// Spent returns the total cost observed so far.
+func (s *Session) Spent() float64 { return s.spent }
+
+// Administered returns the administered items in order, with their scores
+// (copies).
+func (s *Session) Administered() (items []int, scores []float64) {
+	return append([]int(nil), s.order...), append([]float64(nil), s.scores...)
+}
