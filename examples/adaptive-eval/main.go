@@ -63,8 +63,8 @@ func main() {
 type bench struct {
 	truth  []irt.Item // the true item parameters
 	cal    []irt.Item // the calibrated ones
-	labels []string        // item → task
-	tokens []float64       // item → answer length
+	labels []string   // item → task
+	tokens []float64  // item → answer length
 }
 
 // results[s][c][r] is strategy s's value at checkpoint c in replication r.
