@@ -8,7 +8,10 @@
 // statistics, and drawing takes the caller's *rand.Rand and consumes exactly
 // one Float64 (inverse CDF over the published cumulative probabilities), or
 // none with SampleAt(seed, step, slot), which many data-loader workers can
-// call without sharing an RNG. Arms keep the order they were given.
+// call without sharing an RNG. Arms keep the order they were given; Sample
+// returns an index, Arm and Index convert between indices and names, and
+// Feedback names its arm either way. GroupFeedback turns parallel slices
+// (each response's arm, its value) into per-arm Feedback.
 // Update(step, feedback) applies one training step atomically and refuses a
 // step it has already applied, so a replay after a crash is safe.
 //
@@ -24,7 +27,7 @@
 //     N = max(1, Σ nⱼ), c = 1; probabilities softmax(s/τ), τ = 0.1,
 //     max-shifted; uniform before the first update. The reference also
 //     feeds one signed validation reward per source into the window on each
-//     validation pass: FeedValidation does this when Config.ValidationFeed
+//     validation pass: FeedValidation does this when SamplerConfig.ValidationFeed
 //     is set (off by default). Differences: the reference's checkpoint resume
 //     leaves its sampler's weights frozen (a stale reference after
 //     unpickling) and its arm order follows Python's string hashing; here
@@ -43,7 +46,7 @@
 //     (MoPPS): α ← λα + (1−λ)α₀ + s, β ← λβ + (1−λ)β₀ + (k − s),
 //     α₀ = β₀ = 1, λ = 1. Its probabilities are the exact chances that each
 //     arm's draw is largest, computed by quadrature.
-//   - Config.Epsilon mixes any of them with the uniform distribution,
+//   - SamplerConfig.Epsilon mixes any of them with the uniform distribution,
 //     (1−ε)·p + ε/K.
 //
 // BinaryAdvantages gives GRPO's advantages for a binary-reward group, the
@@ -54,14 +57,16 @@
 // A Sampler is safe for concurrent use: Probs, Sample and SampleAt read an
 // immutable probability table swapped atomically by Update, which holds a
 // lock for the whole step. Snapshot and Restore use versioned JSON and
-// refuse a snapshot whose configuration or arm names differ.
+// refuse a snapshot whose configuration or arm names differ. Zero values of
+// Sampler, Pool and SkillIt return errors wrapping ErrInvalid; none panics.
 //
 // # Example
 //
-//	s, _ := curriculum.New([]string{"math", "code", "logic"}, curriculum.Config{Method: curriculum.DUMP})
-//	arm := s.Sample(rng) // which source the next prompt comes from
-//	// ... after the step, with each source's GRPO advantages:
-//	err := s.Update(step, []curriculum.Feedback{{Arm: "math", Values: advMath}, {Arm: "code", Values: advCode}})
+//	s, err := curriculum.NewSampler([]string{"math", "code", "logic"}, curriculum.SamplerConfig{Method: curriculum.DUMP})
+//	arm, err := s.Sample(rng) // index of the source the next prompt comes from
+//	// ... after the step, each response's arm and GRPO advantage:
+//	fb, err := curriculum.GroupFeedback(arms, advantages)
+//	err = s.Update(step, fb)
 //
 // # Prompts within an arm, filters and selection
 //

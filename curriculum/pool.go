@@ -2,6 +2,7 @@ package curriculum
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sync"
 
@@ -9,7 +10,8 @@ import (
 	"github.com/budgetkit/budgetkit/internal/snapshot"
 )
 
-// PoolMode selects how a Pool draws prompts within an arm.
+// PoolMode selects how a Pool draws prompts within an arm. The zero value
+// is WithReplacement.
 type PoolMode int
 
 const (
@@ -23,10 +25,33 @@ const (
 	Shuffled
 )
 
+// String returns the mode's name, or PoolMode(n) for an unknown value.
+func (m PoolMode) String() string {
+	switch m {
+	case WithReplacement:
+		return "WithReplacement"
+	case Shuffled:
+		return "Shuffled"
+	}
+	return fmt.Sprintf("PoolMode(%d)", int(m))
+}
+
+// PoolConfig configures a Pool. The zero value draws with replacement with
+// seed 0.
+type PoolConfig struct {
+	Mode PoolMode
+	// Seed derives every Shuffled permutation: arm a's permutation in
+	// epoch e is a function of (Seed, a, e) only.
+	Seed uint64
+}
+
 // Pool draws prompt ids within arms. When the requested arm has no prompts,
-// the next non-empty arm in index order is used and reported.
+// the next non-empty arm in index order is used and reported. Draw is O(1)
+// amortised (a Shuffled arm computes its permutation once per epoch, O(n)).
 //
-// A Pool is safe for concurrent use.
+// A Pool is safe for concurrent use. The zero value has no arms: Draw
+// returns ErrUnknownArm and Snapshot and Restore return ErrInvalid; create
+// one with NewPool.
 type Pool struct {
 	mode  PoolMode
 	seed  uint64
@@ -38,11 +63,15 @@ type Pool struct {
 	perm   [][]int // cached permutation of each arm's current epoch
 }
 
-// NewPool returns a pool over items[a], the prompt ids of arm a. At least
-// one arm must have prompts.
-func NewPool(items [][]string, mode PoolMode, seed uint64) (*Pool, error) {
+// NewPool returns a pool over items[a], the prompt ids of arm a (copied).
+// At least one arm must have prompts; there are at most MaxArms arms.
+func NewPool(items [][]string, cfg PoolConfig) (*Pool, error) {
+	mode, seed := cfg.Mode, cfg.Seed
 	if mode != WithReplacement && mode != Shuffled {
-		return nil, fmt.Errorf("%w: pool mode %d", ErrInvalid, mode)
+		return nil, fmt.Errorf("%w: PoolConfig.Mode = %v", ErrInvalid, mode)
+	}
+	if len(items) > MaxArms {
+		return nil, fmt.Errorf("%w: %d arms (at most %d)", ErrInvalid, len(items), MaxArms)
 	}
 	nonEmpty := false
 	cp := make([][]string, len(items))
@@ -78,6 +107,9 @@ func (p *Pool) Draw(arm int, r *rand.Rand) (id string, from int, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.cursor[from] == len(its) {
+		if p.epoch[from] == math.MaxInt {
+			p.epoch[from] = 0 // after MaxInt epochs the count restarts at 1, never negative
+		}
 		p.epoch[from]++
 		p.cursor[from] = 0
 		p.perm[from] = nil
@@ -89,6 +121,8 @@ func (p *Pool) Draw(arm int, r *rand.Rand) (id string, from int, err error) {
 	p.cursor[from]++
 	return id, from, nil
 }
+
+var errPoolNotCreated = fmt.Errorf("%w: Pool not created with NewPool", ErrInvalid)
 
 const poolKind, poolVersion = "curriculum.Pool", 1
 
@@ -113,6 +147,9 @@ func (p *Pool) config() poolConfig {
 
 // Snapshot returns the (epoch, cursor) of every arm as versioned JSON.
 func (p *Pool) Snapshot() ([]byte, error) {
+	if p.items == nil {
+		return nil, errPoolNotCreated
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return snapshot.Marshal(poolKind, poolVersion, p.config(), poolState{append([]int(nil), p.epoch...), append([]int(nil), p.cursor...)})
@@ -121,6 +158,9 @@ func (p *Pool) Snapshot() ([]byte, error) {
 // Restore sets the pool's position from a snapshot of a pool with the same
 // mode, seed and arm sizes; on error nothing changes.
 func (p *Pool) Restore(data []byte) error {
+	if p.items == nil {
+		return errPoolNotCreated
+	}
 	var st poolState
 	if err := snapshot.Unmarshal(data, poolKind, poolVersion, p.config(), &st); err != nil {
 		return fmt.Errorf("%w: %w", ErrSnapshot, err)

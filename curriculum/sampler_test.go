@@ -11,13 +11,22 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func curMust(t testing.TB, arms []string, cfg Config) *Sampler {
+func curMust(t testing.TB, arms []string, cfg SamplerConfig) *Sampler {
 	t.Helper()
-	s, err := New(arms, cfg)
+	s, err := NewSampler(arms, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
+}
+
+func curSample(t testing.TB, s *Sampler, r *rand.Rand) int {
+	t.Helper()
+	i, err := s.Sample(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return i
 }
 
 func curCheckProbs(t *testing.T, p []float64) {
@@ -36,31 +45,31 @@ func curCheckProbs(t *testing.T, p []float64) {
 
 func TestDUMPGolden(t *testing.T) {
 	arms := []string{"math", "code", "logic"}
-	s := curMust(t, arms, Config{Method: DUMP, Window: 4})
+	s := curMust(t, arms, SamplerConfig{Method: DUMP, Window: 4})
 	if diff := cmp.Diff([]float64{1.0 / 3, 1.0 / 3, 1.0 / 3}, s.Probs()); diff != "" {
 		t.Fatalf("before any update (-want +got):\n%s", diff)
 	}
 	script := [][]Feedback{
-		{{Arm: "math", Values: []float64{0.5, -0.5, 1}}, {Arm: "code", Values: []float64{0.1}}},
-		{{Arm: "math", Values: []float64{-0.2, 0.3}}, {Arm: "logic", Values: []float64{2}}},
-		{{Arm: "code", Values: []float64{-0.4, 0.4, 0.4, 0.4, 0.4}}},
+		{{Name: "math", Values: []float64{0.5, -0.5, 1}}, {Name: "code", Values: []float64{0.1}}},
+		{{Name: "math", Values: []float64{-0.2, 0.3}}, {Name: "logic", Values: []float64{2}}},
+		{{Name: "code", Values: []float64{-0.4, 0.4, 0.4, 0.4, 0.4}}},
 	}
 	// Independent computation: windows of the last 4 |A| values, all-time
 	// counts, s = μ + √(2 ln(N+1)/(n+1)), softmax(s/0.1).
 	windows := map[string][]float64{}
 	counts := map[string]float64{}
 	for step, fb := range script {
-		if err := s.Update(int64(step), fb); err != nil {
+		if err := s.Update(step, fb); err != nil {
 			t.Fatal(err)
 		}
 		for _, f := range fb {
 			for _, v := range f.Values {
-				windows[f.Arm] = append(windows[f.Arm], math.Abs(v))
-				if len(windows[f.Arm]) > 4 {
-					windows[f.Arm] = windows[f.Arm][1:]
+				windows[f.Name] = append(windows[f.Name], math.Abs(v))
+				if len(windows[f.Name]) > 4 {
+					windows[f.Name] = windows[f.Name][1:]
 				}
 			}
-			counts[f.Arm] += float64(len(f.Values))
+			counts[f.Name] += float64(len(f.Values))
 		}
 		var total float64
 		for _, n := range counts {
@@ -94,9 +103,9 @@ func TestDUMPGolden(t *testing.T) {
 }
 
 func TestSECAbsentArmHalves(t *testing.T) {
-	s := curMust(t, []string{"a", "b"}, Config{Method: SEC})
-	_ = s.Update(1, []Feedback{{Arm: "a", Values: []float64{0.8, -0.8}}, {Arm: "b", Values: []float64{0.4}}})
-	_ = s.Update(2, []Feedback{{Arm: "a", Values: []float64{0.8}}})
+	s := curMust(t, []string{"a", "b"}, SamplerConfig{Method: SEC})
+	_ = s.Update(1, []Feedback{{Name: "a", Values: []float64{0.8, -0.8}}, {Name: "b", Values: []float64{0.4}}})
+	_ = s.Update(2, []Feedback{{Name: "a", Values: []float64{0.8}}})
 	// b: 0 → 0.2 → 0.1 (absent: target 0, α = 0.5); a: 0 → 0.4 → 0.6.
 	q := s.st.Q
 	if math.Abs(q[0]-0.6) > 1e-15 || math.Abs(q[1]-0.1) > 1e-15 {
@@ -106,9 +115,9 @@ func TestSECAbsentArmHalves(t *testing.T) {
 	if p := s.Probs(); math.Abs(p[0]-want) > 1e-12 {
 		t.Fatalf("probs %v, want %v", p, want)
 	}
-	keep := curMust(t, []string{"a", "b"}, Config{Method: SEC, SECKeepAbsent: true})
-	_ = keep.Update(1, []Feedback{{Arm: "b", Values: []float64{0.4}}})
-	_ = keep.Update(2, []Feedback{{Arm: "a", Values: []float64{0.8}}})
+	keep := curMust(t, []string{"a", "b"}, SamplerConfig{Method: SEC, SECKeepAbsent: true})
+	_ = keep.Update(1, []Feedback{{Name: "b", Values: []float64{0.4}}})
+	_ = keep.Update(2, []Feedback{{Name: "a", Values: []float64{0.8}}})
 	if keep.st.Q[1] != 0.2 {
 		t.Fatalf("kept Q = %v", keep.st.Q)
 	}
@@ -154,19 +163,12 @@ func TestGRPOIdentity(t *testing.T) {
 	}
 }
 
-func curLogChoose(n, k int) float64 {
-	a, _ := math.Lgamma(float64(n + 1))
-	b, _ := math.Lgamma(float64(k + 1))
-	c, _ := math.Lgamma(float64(n - k + 1))
-	return a - b - c
-}
-
 func TestSamplerProperties(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	arms := []string{"a", "b", "c", "d", "e"}
 	for m := DUMP; m <= Thompson; m++ {
-		s := curMust(t, arms, Config{Method: m, Epsilon: 0.05})
-		for step := int64(0); step < 30; step++ {
+		s := curMust(t, arms, SamplerConfig{Method: m, Epsilon: 0.05})
+		for step := 0; step < 30; step++ {
 			var fb []Feedback
 			for _, a := range arms {
 				if r.IntN(3) == 0 {
@@ -176,7 +178,7 @@ func TestSamplerProperties(t *testing.T) {
 				for i := range vals {
 					vals[i] = r.Float64()
 				}
-				fb = append(fb, Feedback{Arm: a, Values: vals})
+				fb = append(fb, Feedback{Name: a, Values: vals})
 			}
 			if err := s.Update(step, fb); err != nil {
 				t.Fatalf("%v: %v", m, err)
@@ -190,13 +192,13 @@ func TestSamplerProperties(t *testing.T) {
 		}
 	}
 	// Softmax with τ → 0 is argmax; UCB with c = 0 is greedy.
-	s := curMust(t, []string{"x", "y"}, Config{Method: SEC, Temperature: 1e-6})
-	_ = s.Update(1, []Feedback{{Arm: "x", Values: []float64{0.3}}, {Arm: "y", Values: []float64{0.31}}})
+	s := curMust(t, []string{"x", "y"}, SamplerConfig{Method: SEC, Temperature: 1e-6})
+	_ = s.Update(1, []Feedback{{Name: "x", Values: []float64{0.3}}, {Name: "y", Values: []float64{0.31}}})
 	if p := s.Probs(); p[1] != 1 {
 		t.Fatalf("τ → 0: %v", p)
 	}
-	u := curMust(t, []string{"x", "y"}, Config{Method: UCB1, NoBonus: true})
-	_ = u.Update(1, []Feedback{{Arm: "x", Values: []float64{0.9}}, {Arm: "y", Values: []float64{0.2, 0.2, 0.2}}})
+	u := curMust(t, []string{"x", "y"}, SamplerConfig{Method: UCB1, NoBonus: true})
+	_ = u.Update(1, []Feedback{{Name: "x", Values: []float64{0.9}}, {Name: "y", Values: []float64{0.2, 0.2, 0.2}}})
 	if p := u.Probs(); p[0] != 1 {
 		t.Fatalf("greedy UCB: %v", p)
 	}
@@ -205,13 +207,13 @@ func TestSamplerProperties(t *testing.T) {
 func TestThompsonProbabilities(t *testing.T) {
 	// Two arms: P(X > Y) for X ~ Beta(3, 1), Y ~ Beta(1, 1) is 3/4
 	// (E[Y-CDF at X] = E[X] = 3/4).
-	s := curMust(t, []string{"x", "y"}, Config{Method: Thompson})
-	_ = s.Update(1, []Feedback{{Arm: "x", Values: []float64{1, 1}}})
+	s := curMust(t, []string{"x", "y"}, SamplerConfig{Method: Thompson})
+	_ = s.Update(1, []Feedback{{Name: "x", Values: []float64{1, 1}}})
 	if p := s.Probs(); math.Abs(p[0]-0.75) > 1e-4 {
 		t.Fatalf("P(x best) = %v, want 0.75", p[0])
 	}
 	// Against Monte Carlo with three arms.
-	_ = s.Update(2, []Feedback{{Arm: "y", Values: []float64{1, 0, 1, 1, 0}}})
+	_ = s.Update(2, []Feedback{{Name: "y", Values: []float64{1, 0, 1, 1, 0}}})
 	p := s.Probs()
 	r := rand.New(rand.NewPCG(3, 4))
 	wins := 0
@@ -250,12 +252,14 @@ func curMeans(s *Sampler) []float64 {
 	sums, counts := make([]float64, k), make([]float64, k)
 	switch s.cfg.Method {
 	case UCB1, DUCB:
-		copy(sums, s.st.Sums)
+		for i := range sums {
+			sums[i] = s.st.Means[i] * s.st.Counts[i]
+		}
 		copy(counts, s.st.Counts)
 	case SWUCB:
 		for _, rec := range s.st.Steps {
 			for i := range sums {
-				sums[i] += rec.Sums[i]
+				sums[i] += rec.Means[i] * rec.Counts[i]
 				counts[i] += rec.Counts[i]
 			}
 		}
@@ -274,27 +278,27 @@ func TestNonStationaryBandit(t *testing.T) {
 	// the number of steps after the switch until the method's own estimate
 	// ranks b first for good: the windowed and discounted UCBs forget the
 	// old regime within O(window) steps, UCB1's all-time means do not.
-	lag := func(cfg Config) int {
+	lag := func(cfg SamplerConfig) int {
 		s := curMust(t, []string{"a", "b"}, cfg)
 		r := rand.New(rand.NewPCG(5, 6))
 		last := 3000 // last step at which a still ranked first
-		for step := int64(0); step < 6000; step++ {
-			arm := s.Sample(r)
+		for step := 0; step < 6000; step++ {
+			arm := curSample(t, s, r)
 			mean := []float64{0.7, 0.3}
 			if step >= 3000 {
 				mean = []float64{0.3, 0.7}
 			}
 			v := mean[arm] + 0.1*r.NormFloat64()
-			_ = s.Update(step, []Feedback{{Arm: []string{"a", "b"}[arm], Values: []float64{math.Abs(v)}}})
+			_ = s.Update(step, []Feedback{{Name: []string{"a", "b"}[arm], Values: []float64{math.Abs(v)}}})
 			if m := curMeans(s); step >= 3000 && m[1] <= m[0] {
-				last = int(step)
+				last = step
 			}
 		}
 		return last - 3000 + 1
 	}
-	sw := lag(Config{Method: SWUCB, Window: 200})
-	d := lag(Config{Method: DUCB, Gamma: 0.99})
-	u := lag(Config{Method: UCB1})
+	sw := lag(SamplerConfig{Method: SWUCB, Window: 200})
+	d := lag(SamplerConfig{Method: DUCB, Gamma: 0.99})
+	u := lag(SamplerConfig{Method: UCB1})
 	t.Logf("steps until the estimate ranks the new best arm first for good: SW-UCB %d, D-UCB %d, UCB1 %d", sw, d, u)
 	if !(sw < u && d < u) || sw > 2*200 || d > 2*100 {
 		t.Fatalf("SW-UCB %d (window 200) and D-UCB %d (memory 100) should re-find the best arm within O(window) and before UCB1 %d", sw, d, u)
@@ -304,16 +308,16 @@ func TestNonStationaryBandit(t *testing.T) {
 func TestSamplerSnapshotReplay(t *testing.T) {
 	arms := []string{"a", "b", "c", "d"}
 	for m := DUMP; m <= Thompson; m++ {
-		cfg := Config{Method: m, Window: 50}
+		cfg := SamplerConfig{Method: m, Window: 50}
 		if m != DUMP && m != SWUCB {
 			cfg.Window = 0
 		}
-		run := func(s *Sampler, from, to int64, r *rand.Rand, probs *[][]float64, draws *[]int) {
+		run := func(s *Sampler, from, to int, r *rand.Rand, probs *[][]float64, draws *[]int) {
 			for step := from; step < to; step++ {
-				arm := s.Sample(r)
+				arm := curSample(t, s, r)
 				*draws = append(*draws, arm)
 				vals := []float64{r.Float64(), r.Float64()}
-				if err := s.Update(step, []Feedback{{Arm: arms[arm], Values: vals}}); err != nil {
+				if err := s.Update(step, []Feedback{{Name: arms[arm], Values: vals}}); err != nil {
 					t.Fatal(err)
 				}
 				*probs = append(*probs, s.Probs())
@@ -345,8 +349,8 @@ func TestSamplerSnapshotReplay(t *testing.T) {
 			t.Fatalf("%v: replayed step: %v", m, err)
 		}
 	}
-	other := curMust(t, []string{"a", "b", "c", "x"}, Config{Method: DUMP})
-	d := curMust(t, []string{"a", "b", "c", "d"}, Config{Method: DUMP})
+	other := curMust(t, []string{"a", "b", "c", "x"}, SamplerConfig{Method: DUMP})
+	d := curMust(t, []string{"a", "b", "c", "d"}, SamplerConfig{Method: DUMP})
 	data, _ := d.Snapshot()
 	if err := other.Restore(data); !errors.Is(err, ErrSnapshot) {
 		t.Fatalf("arm mismatch: %v", err)
@@ -356,35 +360,35 @@ func TestSamplerSnapshotReplay(t *testing.T) {
 func TestSamplerBadInput(t *testing.T) {
 	for _, c := range []struct {
 		arms []string
-		cfg  Config
+		cfg  SamplerConfig
 	}{
-		{nil, Config{}},
-		{[]string{"a", "a"}, Config{}},
-		{[]string{""}, Config{}},
-		{[]string{"a"}, Config{Method: 99}},
-		{[]string{"a"}, Config{Temperature: -1}},
-		{[]string{"a"}, Config{Method: DUMP, Window: -3}},
-		{[]string{"a"}, Config{Method: SEC, Alpha: 2}},
-		{[]string{"a"}, Config{Method: DUCB, Gamma: 1.5}},
-		{[]string{"a"}, Config{Epsilon: -0.1}},
-		{[]string{"a"}, Config{Method: SEC, ValidationFeed: true}},
+		{nil, SamplerConfig{}},
+		{[]string{"a", "a"}, SamplerConfig{}},
+		{[]string{""}, SamplerConfig{}},
+		{[]string{"a"}, SamplerConfig{Method: 99}},
+		{[]string{"a"}, SamplerConfig{Temperature: -1}},
+		{[]string{"a"}, SamplerConfig{Method: DUMP, Window: -3}},
+		{[]string{"a"}, SamplerConfig{Method: SEC, Alpha: 2}},
+		{[]string{"a"}, SamplerConfig{Method: DUCB, Gamma: 1.5}},
+		{[]string{"a"}, SamplerConfig{Epsilon: -0.1}},
+		{[]string{"a"}, SamplerConfig{Method: SEC, ValidationFeed: true}},
 	} {
-		if _, err := New(c.arms, c.cfg); !errors.Is(err, ErrInvalid) {
-			t.Errorf("New(%v, %+v) = %v", c.arms, c.cfg, err)
+		if _, err := NewSampler(c.arms, c.cfg); !errors.Is(err, ErrInvalid) {
+			t.Errorf("NewSampler(%v, %+v) = %v", c.arms, c.cfg, err)
 		}
 	}
-	s := curMust(t, []string{"a", "b"}, Config{Method: DUMP})
-	_ = s.Update(5, []Feedback{{Arm: "a", Values: []float64{1}}})
+	s := curMust(t, []string{"a", "b"}, SamplerConfig{Method: DUMP})
+	_ = s.Update(5, []Feedback{{Name: "a", Values: []float64{1}}})
 	before, _ := s.Snapshot()
 	for _, c := range []struct {
-		step int64
+		step int
 		fb   []Feedback
 		want error
 	}{
-		{6, []Feedback{{Arm: "zzz", Values: []float64{1}}}, ErrUnknownArm},
-		{6, []Feedback{{Arm: "a", Values: []float64{1}}, {Arm: "b", Values: []float64{math.NaN()}}}, ErrInvalid},
-		{6, []Feedback{{Arm: "a", Values: []float64{math.Inf(1)}}}, ErrInvalid},
-		{5, []Feedback{{Arm: "a", Values: []float64{1}}}, ErrStepApplied},
+		{6, []Feedback{{Name: "zzz", Values: []float64{1}}}, ErrUnknownArm},
+		{6, []Feedback{{Name: "a", Values: []float64{1}}, {Name: "b", Values: []float64{math.NaN()}}}, ErrInvalid},
+		{6, []Feedback{{Name: "a", Values: []float64{math.Inf(1)}}}, ErrInvalid},
+		{5, []Feedback{{Name: "a", Values: []float64{1}}}, ErrStepApplied},
 		{3, nil, ErrStepApplied},
 	} {
 		if err := s.Update(c.step, c.fb); !errors.Is(err, c.want) {
@@ -395,17 +399,17 @@ func TestSamplerBadInput(t *testing.T) {
 	if string(after) != string(before) {
 		t.Fatal("failed Updates changed the sampler")
 	}
-	if err := s.FeedValidation("a", 1); !errors.Is(err, ErrInvalid) {
+	if err := s.FeedValidation(0, 1); !errors.Is(err, ErrInvalid) {
 		t.Fatal("validation feed accepted while off")
 	}
-	v := curMust(t, []string{"a", "b"}, Config{Method: DUMP, ValidationFeed: true})
-	if err := v.FeedValidation("a", -0.5); err != nil || v.st.Windows[0][0] != -0.5 {
+	v := curMust(t, []string{"a", "b"}, SamplerConfig{Method: DUMP, ValidationFeed: true})
+	if err := v.FeedValidation(0, -0.5); err != nil || v.st.Windows[0][0] != -0.5 {
 		t.Fatalf("validation feed: %v %v", err, v.st.Windows)
 	}
 }
 
 func TestSamplerConcurrent(t *testing.T) {
-	s := curMust(t, []string{"a", "b", "c"}, Config{Method: DUMP})
+	s := curMust(t, []string{"a", "b", "c"}, SamplerConfig{Method: DUMP})
 	var wg sync.WaitGroup
 	for g := 0; g < 4; g++ {
 		wg.Add(1)
@@ -413,36 +417,39 @@ func TestSamplerConcurrent(t *testing.T) {
 			defer wg.Done()
 			r := rand.New(rand.NewPCG(uint64(g), 1))
 			for i := 0; i < 2000; i++ {
-				if k := s.Sample(r); k < 0 || k > 2 {
-					t.Errorf("arm %d", k)
+				if k, err := s.Sample(r); err != nil || k < 0 || k > 2 {
+					t.Errorf("arm %d, %v", k, err)
 					return
 				}
-				_ = s.SampleAt(1, uint64(i), uint64(g))
+				if _, err := s.SampleAt(1, i, g); err != nil {
+					t.Error(err)
+					return
+				}
 				_ = s.Probs()
 			}
 		}(g)
 	}
-	for step := int64(0); step < 200; step++ {
-		if err := s.Update(step, []Feedback{{Arm: fmt.Sprint("abc"[step%3 : step%3+1]), Values: []float64{0.5}}}); err != nil {
+	for step := 0; step < 200; step++ {
+		if err := s.Update(step, []Feedback{{Name: fmt.Sprint("abc"[step%3 : step%3+1]), Values: []float64{0.5}}}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	wg.Wait()
 	// SampleAt is a pure function of its arguments.
-	if s.SampleAt(3, 4, 5) != s.SampleAt(3, 4, 5) {
+	if a, _ := s.SampleAt(3, 4, 5); a != func() int { b, _ := s.SampleAt(3, 4, 5); return b }() {
 		t.Fatal("SampleAt not deterministic")
 	}
 }
 
 func TestSampleFrequencies(t *testing.T) {
-	s := curMust(t, []string{"a", "b", "c"}, Config{Method: SEC})
-	_ = s.Update(1, []Feedback{{Arm: "a", Values: []float64{2}}, {Arm: "b", Values: []float64{1}}})
+	s := curMust(t, []string{"a", "b", "c"}, SamplerConfig{Method: SEC})
+	_ = s.Update(1, []Feedback{{Name: "a", Values: []float64{2}}, {Name: "b", Values: []float64{1}}})
 	p := s.Probs()
 	r := rand.New(rand.NewPCG(11, 12))
 	const n = 60000
 	counts := make([]int, 3)
 	for i := 0; i < n; i++ {
-		counts[s.Sample(r)]++
+		counts[curSample(t, s, r)]++
 	}
 	for i, c := range counts {
 		sd := math.Sqrt(n * p[i] * (1 - p[i]))
@@ -453,12 +460,12 @@ func TestSampleFrequencies(t *testing.T) {
 }
 
 func FuzzSamplerRestore(f *testing.F) {
-	s, _ := New([]string{"a", "b"}, Config{Method: DUMP, Window: 3})
-	_ = s.Update(1, []Feedback{{Arm: "a", Values: []float64{0.2, 0.4}}})
+	s, _ := NewSampler([]string{"a", "b"}, SamplerConfig{Method: DUMP, Window: 3})
+	_ = s.Update(1, []Feedback{{Name: "a", Values: []float64{0.2, 0.4}}})
 	data, _ := s.Snapshot()
 	f.Add(data)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, _ := New([]string{"a", "b"}, Config{Method: DUMP, Window: 3})
+		s, _ := NewSampler([]string{"a", "b"}, SamplerConfig{Method: DUMP, Window: 3})
 		if err := s.Restore(data); err != nil {
 			return
 		}
@@ -466,18 +473,18 @@ func FuzzSamplerRestore(f *testing.F) {
 		if math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.Abs(p[0]+p[1]-1) > 1e-9 {
 			t.Fatalf("restored probabilities %v", p)
 		}
-		_ = s.Update(math.MaxInt64, []Feedback{{Arm: "b", Values: []float64{1}}})
+		_ = s.Update(math.MaxInt, []Feedback{{Name: "b", Values: []float64{1}}})
 	})
 }
 
 func FuzzSamplerUpdate(f *testing.F) {
-	f.Add(uint8(0), int64(1), 0.5, -0.2, 0.1)
-	f.Fuzz(func(t *testing.T, method uint8, step int64, a, b, prob float64) {
-		s, err := New([]string{"a", "b"}, Config{Method: Method(method % 7)})
+	f.Add(uint8(0), 1, 0.5, -0.2, 0.1)
+	f.Fuzz(func(t *testing.T, method uint8, step int, a, b, prob float64) {
+		s, err := NewSampler([]string{"a", "b"}, SamplerConfig{Method: Method(method % 7)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_ = s.Update(step, []Feedback{{Arm: "a", Values: []float64{a, b}, Prob: prob}})
+		_ = s.Update(step, []Feedback{{Name: "a", Values: []float64{a, b}, Prob: prob}})
 		p := s.Probs()
 		if math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.Abs(p[0]+p[1]-1) > 1e-9 {
 			t.Fatalf("probabilities %v", p)
@@ -492,16 +499,16 @@ func BenchmarkSample1000Arms(b *testing.B) {
 	for i := range arms {
 		arms[i] = fmt.Sprint("arm", i)
 	}
-	s := curMust(b, arms, Config{Method: SEC})
+	s := curMust(b, arms, SamplerConfig{Method: SEC})
 	fb := make([]Feedback, 1000)
 	for i := range fb {
-		fb[i] = Feedback{Arm: arms[i], Values: []float64{float64(i%17) / 17}}
+		fb[i] = Feedback{Name: arms[i], Values: []float64{float64(i%17) / 17}}
 	}
 	_ = s.Update(1, fb)
 	r := rand.New(rand.NewPCG(1, 1))
 	b.ReportAllocs()
 	for b.Loop() {
-		curSink = s.Sample(r)
+		curSink, _ = s.Sample(r)
 	}
 }
 
@@ -511,7 +518,7 @@ func BenchmarkDUMPUpdate(b *testing.B) {
 	for i := range arms {
 		arms[i] = fmt.Sprint("source", i)
 	}
-	s := curMust(b, arms, Config{Method: DUMP})
+	s := curMust(b, arms, SamplerConfig{Method: DUMP})
 	r := rand.New(rand.NewPCG(2, 2))
 	fb := make([]Feedback, 12)
 	for i := range fb {
@@ -519,10 +526,10 @@ func BenchmarkDUMPUpdate(b *testing.B) {
 		for j := range vals {
 			vals[j] = r.NormFloat64()
 		}
-		fb[i] = Feedback{Arm: arms[i], Values: vals}
+		fb[i] = Feedback{Name: arms[i], Values: vals}
 	}
 	b.ReportAllocs()
-	step := int64(0)
+	step := 0
 	for b.Loop() {
 		if err := s.Update(step, fb); err != nil {
 			b.Fatal(err)

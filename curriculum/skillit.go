@@ -47,7 +47,9 @@ type SkillItConfig struct {
 // computed in log space with log-sum-exp; the reference exponentiates
 // directly without shifting by the maximum and can overflow.
 //
-// SkillIt is not safe for concurrent use.
+// SkillIt is not safe for concurrent use. The zero value has no skills:
+// Observe returns an error wrapping ErrInvalid and Probs returns nil; create
+// one with NewSkillIt.
 type SkillIt struct {
 	cfg    SkillItConfig
 	k      int
@@ -63,10 +65,14 @@ type SkillIt struct {
 	probs  []float64
 }
 
-// NewSkillIt returns a mixture over k skills.
+// MaxSkills is the largest number of skills NewSkillIt accepts (the graph
+// is K×K).
+const MaxSkills = 4096
+
+// NewSkillIt returns a mixture over k skills, 1 ≤ k ≤ MaxSkills.
 func NewSkillIt(k int, cfg SkillItConfig) (*SkillIt, error) {
-	if k <= 0 {
-		return nil, fmt.Errorf("%w: %d skills (must be > 0)", ErrInvalid, k)
+	if k <= 0 || k > MaxSkills {
+		return nil, fmt.Errorf("%w: %d skills (must be in [1, %d])", ErrInvalid, k, MaxSkills)
 	}
 	if cfg.Eta == 0 {
 		cfg.Eta = 0.5
@@ -77,11 +83,11 @@ func NewSkillIt(k int, cfg SkillItConfig) (*SkillIt, error) {
 	if cfg.EdgeWeight == 0 {
 		cfg.EdgeWeight = 0.5
 	}
-	if !num.IsFinite(cfg.Eta) || cfg.Window < 0 || !num.IsFinite(cfg.EdgeWeight) {
+	if !num.IsFinite(cfg.Eta) || cfg.Window < 0 || cfg.Window > MaxWindow || !num.IsFinite(cfg.EdgeWeight) {
 		return nil, fmt.Errorf("%w: Eta = %v, Window = %d, EdgeWeight = %v", ErrInvalid, cfg.Eta, cfg.Window, cfg.EdgeWeight)
 	}
 	s := &SkillIt{cfg: cfg, k: k, a: make([]float64, k*k), logPri: make([]float64, k),
-		hist: make([][]float64, cfg.Window), sum: make([]float64, k), logit: make([]float64, k), probs: make([]float64, k)}
+		sum: make([]float64, k), logit: make([]float64, k), probs: make([]float64, k)}
 	switch {
 	case cfg.Graph != nil:
 		if len(cfg.Graph) != k {
@@ -130,6 +136,9 @@ func NewSkillIt(k int, cfg SkillItConfig) (*SkillIt, error) {
 // Observe adds one evaluation-loss vector (one finite loss per skill) and
 // updates the mixture. On error nothing changes.
 func (s *SkillIt) Observe(losses []float64) error {
+	if s.k == 0 {
+		return fmt.Errorf("%w: SkillIt not created with NewSkillIt", ErrInvalid)
+	}
 	if len(losses) != s.k {
 		return fmt.Errorf("%w: %d losses for %d skills", ErrInvalid, len(losses), s.k)
 	}
@@ -155,7 +164,12 @@ func (s *SkillIt) Observe(losses []float64) error {
 			v[i] /= s.first[i]
 		}
 	}
-	if s.cfg.Window > 0 {
+	oldLen := len(s.hist)
+	switch {
+	case s.cfg.Window == 0:
+	case len(s.hist) < s.cfg.Window: // the ring grows as losses arrive
+		s.hist = append(s.hist, v)
+	default:
 		oldSlot = s.hist[s.next]
 		s.hist[s.next] = v
 		s.next = (s.next + 1) % s.cfg.Window
@@ -165,7 +179,9 @@ func (s *SkillIt) Observe(losses []float64) error {
 	if _, ok := num.AllFinite(s.logit); !ok {
 		// η·A·ΣL overflowed: undo, so a failed Observe changes nothing.
 		s.first, s.last, s.next, s.rounds = oldFirst, oldLast, oldNext, oldRounds
-		if s.cfg.Window > 0 {
+		if len(s.hist) > oldLen {
+			s.hist = s.hist[:oldLen]
+		} else if s.cfg.Window > 0 {
 			s.hist[s.next] = oldSlot
 		}
 		s.recompute()
@@ -216,8 +232,9 @@ func (s *SkillIt) recompute() {
 	num.Softmax(s.probs, s.logit, 1)
 }
 
-// Probs returns the current mixture over skills.
+// Probs returns the current mixture over skills (nil for a zero SkillIt).
 func (s *SkillIt) Probs() []float64 { return append([]float64(nil), s.probs...) }
 
-// ProbsInto writes the mixture into dst (length K) without allocating.
-func (s *SkillIt) ProbsInto(dst []float64) { copy(dst, s.probs) }
+// ProbsInto copies the mixture into dst without allocating and returns the
+// number of entries copied, min(len(dst), K).
+func (s *SkillIt) ProbsInto(dst []float64) int { return copy(dst, s.probs) }

@@ -49,13 +49,13 @@ type method struct {
 var methods = []method{
 	{"uniform", func([]string) (*curriculum.Sampler, error) { return nil, nil }, false},
 	{"DUMP", func(n []string) (*curriculum.Sampler, error) {
-		return curriculum.New(n, curriculum.Config{Method: curriculum.DUMP})
+		return curriculum.NewSampler(n, curriculum.SamplerConfig{Method: curriculum.DUMP})
 	}, false},
 	{"SEC", func(n []string) (*curriculum.Sampler, error) {
-		return curriculum.New(n, curriculum.Config{Method: curriculum.SEC})
+		return curriculum.NewSampler(n, curriculum.SamplerConfig{Method: curriculum.SEC})
 	}, false},
 	{"Thompson", func(n []string) (*curriculum.Sampler, error) {
-		return curriculum.New(n, curriculum.Config{Method: curriculum.Thompson, Decay: 0.95})
+		return curriculum.NewSampler(n, curriculum.SamplerConfig{Method: curriculum.Thompson, Decay: 0.95})
 	}, true},
 }
 
@@ -154,7 +154,10 @@ func simulate(s *curriculum.Sampler, useful bool, seed uint64, steps int) (runRe
 		for k := range gs {
 			src := r.IntN(len(sources))
 			if s != nil {
-				src = s.Sample(r)
+				var err error
+				if src, err = s.Sample(r); err != nil {
+					return runResult{}, err
+				}
 			}
 			j := src*promptsPerSource + r.IntN(promptsPerSource)
 			wins := pol.Rollout(r, j, rollouts)
@@ -183,10 +186,10 @@ func simulate(s *curriculum.Sampler, useful bool, seed uint64, steps int) (runRe
 		var fb []curriculum.Feedback
 		for i, v := range values {
 			if len(v) > 0 {
-				fb = append(fb, curriculum.Feedback{Arm: sources[i].name, Values: v})
+				fb = append(fb, curriculum.Feedback{Arm: i, Values: v})
 			}
 		}
-		if err := s.Update(int64(step), fb); err != nil {
+		if err := s.Update(step, fb); err != nil {
 			return res, err
 		}
 		res.history = append(res.history, s.Probs())

@@ -91,7 +91,7 @@ func simulate(s setup, st strategy) (result, error) {
 	}
 	var dump *curriculum.Sampler
 	if st.dump {
-		if dump, err = curriculum.New(s.sources, curriculum.Config{Method: curriculum.DUMP}); err != nil {
+		if dump, err = curriculum.NewSampler(s.sources, curriculum.SamplerConfig{Method: curriculum.DUMP}); err != nil {
 			return result{}, err
 		}
 	}
@@ -115,7 +115,9 @@ func simulate(s setup, st strategy) (result, error) {
 		for i := range batch {
 			k := batchRand.IntN(len(s.sources))
 			if dump != nil {
-				k = dump.Sample(batchRand)
+				if k, err = dump.Sample(batchRand); err != nil {
+					return result{}, err
+				}
 			}
 			res.sourceShare[k]++
 			pool := bySource[k]
@@ -153,10 +155,10 @@ func simulate(s setup, st strategy) (result, error) {
 			var fb []curriculum.Feedback
 			for k, a := range advantages {
 				if len(a) > 0 {
-					fb = append(fb, curriculum.Feedback{Arm: s.sources[k], Values: a})
+					fb = append(fb, curriculum.Feedback{Arm: k, Values: a})
 				}
 			}
-			if err := dump.Update(int64(step), fb); err != nil {
+			if err := dump.Update(step, fb); err != nil {
 				return result{}, err
 			}
 		}

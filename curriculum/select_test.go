@@ -63,7 +63,7 @@ func TestSelectWithTracker(t *testing.T) {
 	}
 	// Thompson draws from the posterior.
 	r := rand.New(rand.NewPCG(1, 2))
-	pred := curriculum.ThompsonPredictor(tr, r)
+	pred, _ := curriculum.ThompsonPredictor(tr, r)
 	var sum float64
 	for i := 0; i < 4000; i++ {
 		p, ok := pred.Estimate("hard")
@@ -115,7 +115,7 @@ func TestStack(t *testing.T) {
 
 func TestPool(t *testing.T) {
 	items := [][]string{{"a1", "a2", "a3"}, {}, {"c1", "c2"}}
-	p, err := curriculum.NewPool(items, curriculum.Shuffled, 42)
+	p, err := curriculum.NewPool(items, curriculum.PoolConfig{Mode: curriculum.Shuffled, Seed: 42})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func TestPool(t *testing.T) {
 	}
 	// Snapshot mid-epoch; a restored pool continues identically.
 	data, _ := p.Snapshot()
-	q, _ := curriculum.NewPool(items, curriculum.Shuffled, 42)
+	q, _ := curriculum.NewPool(items, curriculum.PoolConfig{Mode: curriculum.Shuffled, Seed: 42})
 	if err := q.Restore(data); err != nil {
 		t.Fatal(err)
 	}
@@ -148,15 +148,15 @@ func TestPool(t *testing.T) {
 			t.Fatalf("draw %d: %s vs %s", i, a, b)
 		}
 	}
-	other, _ := curriculum.NewPool(items, curriculum.Shuffled, 7)
+	other, _ := curriculum.NewPool(items, curriculum.PoolConfig{Mode: curriculum.Shuffled, Seed: 7})
 	if err := other.Restore(data); !errors.Is(err, curriculum.ErrSnapshot) {
 		t.Fatalf("seed mismatch: %v", err)
 	}
-	wr, _ := curriculum.NewPool(items, curriculum.WithReplacement, 1)
+	wr, _ := curriculum.NewPool(items, curriculum.PoolConfig{Seed: 1})
 	if id, _, err := wr.Draw(2, rand.New(rand.NewPCG(1, 1))); err != nil || (id != "c1" && id != "c2") {
 		t.Fatalf("with replacement: %q, %v", id, err)
 	}
-	if _, err := curriculum.NewPool([][]string{{}, {}}, curriculum.Shuffled, 1); !errors.Is(err, curriculum.ErrInvalid) {
+	if _, err := curriculum.NewPool([][]string{{}, {}}, curriculum.PoolConfig{Mode: curriculum.Shuffled, Seed: 1}); !errors.Is(err, curriculum.ErrInvalid) {
 		t.Fatal("all-empty pool accepted")
 	}
 	if _, _, err := p.Draw(9, nil); !errors.Is(err, curriculum.ErrUnknownArm) {
@@ -166,12 +166,12 @@ func TestPool(t *testing.T) {
 
 func FuzzPoolRestore(f *testing.F) {
 	items := [][]string{{"a", "b", "c"}, {"d"}}
-	p, _ := curriculum.NewPool(items, curriculum.Shuffled, 3)
+	p, _ := curriculum.NewPool(items, curriculum.PoolConfig{Mode: curriculum.Shuffled, Seed: 3})
 	_, _, _ = p.Draw(0, nil)
 	data, _ := p.Snapshot()
 	f.Add(data)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p, _ := curriculum.NewPool(items, curriculum.Shuffled, 3)
+		p, _ := curriculum.NewPool(items, curriculum.PoolConfig{Mode: curriculum.Shuffled, Seed: 3})
 		if err := p.Restore(data); err != nil {
 			return
 		}
