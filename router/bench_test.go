@@ -51,11 +51,12 @@ func BenchmarkPacer(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				ch, err := p.Decide(bg, Query{At: t0.Add(time.Duration(i) * time.Millisecond)}, qs[i%k], cs[i%k])
+				now := t0.Add(time.Duration(i) * time.Millisecond)
+				ch, err := p.Decide(bg, Query{At: now}, qs[i%k], cs[i%k])
 				if err != nil {
 					b.Fatal(err)
 				}
-				if err := p.Settle(bg, time.Time{}, ch.Reservation, ch.Cost*0.9); err != nil {
+				if err := p.Settle(bg, now, ch.Reservation, ch.Cost*0.9); err != nil {
 					b.Fatal(err)
 				}
 				sinkChoice = ch

@@ -163,14 +163,14 @@ func FuzzSnapshotRestore(f *testing.F) {
 		for i := 0; i < 4; i++ {
 			ch, err := p.Decide(bg, Query{At: time.Unix(int64(200+i), 0)}, []float64{1, 2, 3}, []float64{0.01, 0.02, 0.03})
 			if err == nil {
-				if err := p.Settle(bg, time.Time{}, ch.Reservation, 0.01); err != nil {
+				if err := p.Settle(bg, time.Unix(int64(200+i), 0), ch.Reservation, 0.01); err != nil {
 					t.Fatalf("settle after restore: %v", err)
 				}
 			}
 		}
 		p.Stats(time.Unix(300, 0))
 		for id := uint64(0); id < 4; id++ {
-			p.Settle(bg, time.Time{}, id<<32|id, 0.01)
+			p.Settle(bg, time.Unix(300, 0), id<<32|id, 0.01)
 		}
 
 		tr, _ := NewTauTracker(TauTrackerConfig{Target: 0.3})

@@ -78,6 +78,9 @@ type Query struct {
 	InputTokens int
 	// Module names the module a tier router is choosing for, if any.
 	Module string
+	// Tenant is the budget a Pacer charges (a Tenant's name: an API key,
+	// a team); "" is the pacer's root budget.
+	Tenant string
 	// At is the request's time; pacers read it (a zero At is shorthand for
 	// time.Now()). Stateless routers ignore it.
 	At time.Time
@@ -233,4 +236,8 @@ func ctxErr(ctx context.Context) error {
 // errNotCreated is the error every method of a zero value returns.
 func errNotCreated(typ, ctor string) error {
 	return fmt.Errorf("%w: %s not created with %s", ErrInvalid, typ, ctor)
+}
+
+func errUnknownTenant(name string) error {
+	return fmt.Errorf("%w: tenant %q (unknown tenant)", ErrInvalid, name)
 }

@@ -176,7 +176,7 @@ func TestPacerRollingWindow(t *testing.T) {
 			t.Fatal(err)
 		}
 		actual := c[ch.Index] * 0.9
-		p.Settle(bg, time.Time{}, ch.Reservation, actual)
+		p.Settle(bg, now, ch.Reservation, actual)
 		events = append(events, ev{now, actual})
 		var sum float64
 		for _, e := range events {
@@ -216,7 +216,7 @@ func TestPacerSnapshotContinuesBitIdentically(t *testing.T) {
 			pending = append(pending, ch)
 		}
 		if len(pending) > 3 { // keep a few reservations outstanding
-			a.Settle(bg, time.Time{}, pending[0].Reservation, pending[0].Cost*reqs[i].factor)
+			a.Settle(bg, t0.Add(time.Duration(i)*time.Second), pending[0].Reservation, pending[0].Cost*reqs[i].factor)
 			pending = pending[1:]
 		}
 	}
@@ -240,10 +240,11 @@ func TestPacerSnapshotContinuesBitIdentically(t *testing.T) {
 		}
 		if len(pending) > 3 {
 			c := pending[0].Cost * reqs[i].factor
-			if err := a.Settle(bg, time.Time{}, pending[0].Reservation, c); err != nil {
+			now := t0.Add(time.Duration(i) * time.Second)
+			if err := a.Settle(bg, now, pending[0].Reservation, c); err != nil {
 				t.Fatal(err)
 			}
-			if err := b.Settle(bg, time.Time{}, pb[0].Reservation, c); err != nil {
+			if err := b.Settle(bg, now, pb[0].Reservation, c); err != nil {
 				t.Fatal(err)
 			}
 			pending, pb = pending[1:], pb[1:]

@@ -181,8 +181,8 @@ func TestPacerConcurrentNeverOverspends(t *testing.T) {
 	if s.Outstanding != 0 || s.Reserved != 0 {
 		t.Fatalf("outstanding %d reserved %v after all settled", s.Outstanding, s.Reserved)
 	}
-	// Integer accounting rounds each cost up by < one unit (budget/2⁴⁰).
-	if d := s.Spent - settled; d < 0 || d > float64(n)*budget/(1<<40)*1.01 {
+	// Integer accounting rounds each cost up by < one Unit (10⁻⁹).
+	if d := s.Spent - settled; d < -1e-9 || d > float64(n)*1e-9*1.01 {
 		t.Fatalf("accounted spend %v vs settled %v: spend lost or doubled", s.Spent, settled)
 	}
 }
