@@ -14,6 +14,9 @@ const (
 	SplitValidation Split = "validation" // the held-out split the gate scores on
 )
 
+// String returns the split's name, or Split("…") for an unknown value.
+func (s Split) String() string { return stringEnum("Split", s, SplitTrain, SplitValidation) }
+
 // Result is one item's outcome under a document.
 type Result struct {
 	ID      string  `json:"id"`
@@ -21,7 +24,7 @@ type Result struct {
 	Soft    float64 `json:"soft"`              // partial credit (F1, …), any finite value
 	Trace   string  `json:"trace,omitempty"`   // the trajectory, for the optimizer model
 	Failure string  `json:"failure,omitempty"` // why it failed, "pattern: detail"; failures are grouped by pattern
-	Cost    float64 `json:"cost,omitempty"`    // what running the item cost (counted against Config.MaxCost)
+	Cost    float64 `json:"cost,omitempty"`    // what running the item cost (counted against OptimizerConfig.MaxCost)
 }
 
 // Failed reports whether r counts as a failure (the reference's hard < 1e-9).
@@ -52,7 +55,7 @@ type Request struct {
 	Call, Calls int      // this call's index within the step, and the step's number of calls
 	Successes   bool     // the minibatch holds successes (else failures), as the reference splits them
 	Limits      Limits   // the step's limits; the edits of all calls are trimmed to them
-	Rollouts    []Result // the minibatch (Config.PerCall trajectories at most)
+	Rollouts    []Result // the minibatch (OptimizerConfig.PerCall trajectories at most)
 	Buffer      Buffer   // previous steps (of this epoch, by default); shared with the Optimizer: read, do not modify
 	Memory      string   // the meta skill: notes for the optimizer, never deployed
 	Retry       *Retry   // set when the previous proposal of this call was refused
@@ -86,6 +89,12 @@ const (
 	PersistFail   Category = "persistent_fail" // fails under both
 	StableSuccess Category = "stable_success"  // succeeds under both
 )
+
+// String returns the category's name, or Category("…") for an unknown
+// value.
+func (c Category) String() string {
+	return stringEnum("Category", c, Improved, Regressed, PersistFail, StableSuccess)
+}
 
 // Pair is one item of the epoch-end comparison.
 type Pair struct {
@@ -128,6 +137,14 @@ type EpochUpdate struct {
 // reference's epoch-end slow update and meta-skill update.
 type EpochHook interface {
 	EpochEnd(ctx context.Context, req EpochRequest) (EpochUpdate, error)
+}
+
+// EpochHookFunc adapts a function to EpochHook.
+type EpochHookFunc func(ctx context.Context, req EpochRequest) (EpochUpdate, error)
+
+// EpochEnd implements EpochHook.
+func (f EpochHookFunc) EpochEnd(ctx context.Context, req EpochRequest) (EpochUpdate, error) {
+	return f(ctx, req)
 }
 
 // FailurePattern groups a step's failed rollouts by pattern.

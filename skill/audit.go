@@ -20,6 +20,11 @@ const (
 	KindFinal    RecordKind = "final"       // the final promotion check
 )
 
+// String returns the kind's name, or RecordKind("…") for an unknown value.
+func (k RecordKind) String() string {
+	return stringEnum("RecordKind", k, KindBaseline, KindStep, KindSlow, KindFinal)
+}
+
 // Record is one entry of the audit trail: a step's proposals, the edits
 // dropped and applied, the diff and size of the change, the step's limits,
 // the scores and the decision, with the run's counters after it.
@@ -73,7 +78,10 @@ type Dropped struct {
 
 // Records returns the audit trail so far, oldest first.
 func (o *Optimizer) Records() iter.Seq[Record] {
-	recs := o.st.Records
+	var recs []Record
+	if o != nil {
+		recs = o.st.Records
+	}
 	return func(yield func(Record) bool) {
 		for _, r := range recs {
 			if !yield(r) {
@@ -85,6 +93,12 @@ func (o *Optimizer) Records() iter.Seq[Record] {
 
 // WriteAudit writes the audit trail as JSON Lines, one Record per line.
 func (o *Optimizer) WriteAudit(w io.Writer) error {
+	if err := o.valid(); err != nil {
+		return err
+	}
+	if w == nil {
+		return fmt.Errorf("%w: nil io.Writer", ErrInvalid)
+	}
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	for r := range o.Records() {
@@ -118,10 +132,6 @@ func ReadAudit(r io.Reader) ([]Record, error) {
 	}
 }
 
-// ErrReplay reports a replayed run that asks for a call the recording does
-// not hold.
-var ErrReplay = errors.New("skill: replay diverged from the recording")
-
 // Replay answers Propose and EpochEnd from a recorded audit trail, in
 // order, so that a run with the same documents, configuration and a
 // deterministic Evaluator reproduces the recorded one bit for bit (a
@@ -130,6 +140,7 @@ var ErrReplay = errors.New("skill: replay diverged from the recording")
 type Replay struct {
 	calls  []replayCall
 	epochs []replayEpoch
+	hooked bool // the recording has epoch-end records: the recorded run had an EpochHook (or no SlowAuto)
 }
 
 type replayCall struct {
@@ -142,13 +153,16 @@ type replayEpoch struct {
 	rec   Record
 }
 
-// NewReplay prepares a replay of records.
+// NewReplay prepares a replay of records. A recording without epoch-end
+// records (a run under SlowAuto with a plain Proposer, or under SlowOff)
+// replays without epoch-end updates under SlowAuto.
 func NewReplay(records []Record) *Replay {
 	rp := &Replay{}
 	for _, r := range records {
 		for _, c := range r.Calls {
 			rp.calls = append(rp.calls, replayCall{step: r.Step, call: c.Call, attempt: c.Attempt, c: c})
 		}
+		rp.hooked = rp.hooked || r.Kind == KindSlow
 		if r.Kind == KindSlow && (r.Update != nil || r.HookErr != "") {
 			rp.epochs = append(rp.epochs, replayEpoch{epoch: r.Epoch, rec: r})
 		}
@@ -178,6 +192,11 @@ func (rp *Replay) Propose(_ context.Context, req Request) (Proposal, error) {
 	p.Cost = c.c.Cost
 	return p, nil
 }
+
+// hasEpochHook tells Run whether the recorded run performed epoch-end
+// updates: a run recorded with a plain Proposer under SlowAuto has none, and
+// its replay must skip them too.
+func (rp *Replay) hasEpochHook() bool { return rp.hooked }
 
 // EpochEnd implements EpochHook.
 func (rp *Replay) EpochEnd(_ context.Context, req EpochRequest) (EpochUpdate, error) {

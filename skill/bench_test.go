@@ -62,7 +62,7 @@ func BenchmarkLoopStep(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i += steps {
-		o, err := skill.New(doc, train, valIDs, skill.Config{Epochs: 1, SlowUpdate: skill.SlowOff})
+		o, err := skill.NewOptimizer(doc, train, valIDs, skill.OptimizerConfig{Epochs: 1, SlowUpdate: skill.SlowOff})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,14 +1,10 @@
 package skill
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"unicode/utf8"
 )
-
-// ErrOverBudget reports a change beyond a step's limits.
-var ErrOverBudget = errors.New("skill: change exceeds the step's budget")
 
 // Limits bounds one step's change. A negative field means no limit.
 type Limits struct {
@@ -49,10 +45,13 @@ func (b Budget) Validate() error {
 	if b.Steps <= 0 && b.Edits == nil {
 		return fmt.Errorf("%w: Budget.Steps = %d (must be > 0 for the default edit schedule)", ErrInvalid, b.Steps)
 	}
-	for name, s := range map[string]*Schedule{"Edits": b.Edits, "Lines": b.Lines, "Chars": b.Chars, "Length": b.Length} {
-		if s != nil {
-			if err := s.Validate(); err != nil {
-				return fmt.Errorf("Budget.%s: %w", name, err)
+	for _, f := range []struct {
+		name string
+		s    *Schedule
+	}{{"Edits", b.Edits}, {"Lines", b.Lines}, {"Chars", b.Chars}, {"Length", b.Length}} {
+		if f.s != nil {
+			if err := f.s.Validate(); err != nil {
+				return fmt.Errorf("%w (in Budget.%s)", err, f.name)
 			}
 		}
 	}
@@ -107,8 +106,12 @@ func (FirstK) Select(_ Document, edits []Edit, lim Limits) ([]Edit, error) {
 // proposed than the step allows.
 type Ranked func(e Edit) float64
 
-// Select implements Selector.
+// Select implements Selector. A nil Ranked is refused with an error
+// wrapping ErrInvalid.
 func (r Ranked) Select(_ Document, edits []Edit, lim Limits) ([]Edit, error) {
+	if r == nil {
+		return nil, fmt.Errorf("%w: nil Ranked selector", ErrInvalid)
+	}
 	if lim.Edits < 0 || len(edits) <= lim.Edits {
 		return edits, nil
 	}

@@ -7,12 +7,12 @@ import (
 	"github.com/budgetkit/budgetkit/internal/snapshot"
 )
 
-const snapshotKind, snapshotVersion = "skill.Optimizer", 1
+const snapshotKind, snapshotVersion = "skill.Optimizer", 2
 
 type snapshotConfig struct {
-	Config     Config   `json:"config"`
-	Train      []string `json:"train"`
-	Validation []string `json:"validation"`
+	Config     OptimizerConfig `json:"config"`
+	Train      []string        `json:"train"`
+	Validation []string        `json:"validation"`
 }
 
 // Snapshot returns the optimizer's full state as JSON: the documents,
@@ -21,6 +21,9 @@ type snapshotConfig struct {
 // trail. Restoring it into an Optimizer made with the same initial
 // document, items and Config resumes the run exactly.
 func (o *Optimizer) Snapshot() ([]byte, error) {
+	if err := o.valid(); err != nil {
+		return nil, err
+	}
 	st := o.st
 	rng, err := o.pcg.MarshalBinary()
 	if err != nil {
@@ -39,6 +42,9 @@ func (o *Optimizer) snapConfig() snapshotConfig {
 // Optimizer with the same items and Config. On error (wrapping
 // ErrSnapshot) the state is unchanged.
 func (o *Optimizer) Restore(data []byte) error {
+	if err := o.valid(); err != nil {
+		return err
+	}
 	var st state
 	if err := snapshot.Unmarshal(data, snapshotKind, snapshotVersion, o.snapConfig(), &st); err != nil {
 		return fmt.Errorf("%w: %w", ErrSnapshot, err)
@@ -57,7 +63,7 @@ func (o *Optimizer) Restore(data []byte) error {
 	o.st = st
 	o.pcg, o.rng = pcg, rand.New(pcg)
 	o.pending = nil
-	o.started = o.cfg.Now()
+	o.clocked = false
 	return nil
 }
 

@@ -10,10 +10,19 @@ import (
 type SlowMode int
 
 const (
-	SlowForce SlowMode = iota // inject into the current document without the gate (the reference's default)
-	SlowGated                 // accept only through the validation gate (the paper's setting)
-	SlowOff                   // no epoch-end comparison, slow update or meta memory
+	// SlowAuto (the default) is SlowForce, the reference's default, unless
+	// Run is given a Proposer that does not implement EpochHook: the
+	// epoch-end updates are then skipped from that point on, as with
+	// SlowOff.
+	SlowAuto  SlowMode = iota
+	SlowForce          // inject into the current document without the gate (the reference's behaviour)
+	SlowGated          // accept only through the validation gate (the paper's setting)
+	SlowOff            // no epoch-end comparison, slow update or meta memory
 )
+
+// String returns the mode's name ("auto", "force", "gated", "off"), or
+// SlowMode(n).
+func (m SlowMode) String() string { return intEnum("SlowMode", m, "auto", "force", "gated", "off") }
 
 // BufferReset says when the rejected-edit buffer is emptied.
 type BufferReset int
@@ -23,6 +32,10 @@ const (
 	ResetNever                        // keep entries across epochs (bounded by BufferCapacity)
 )
 
+// String returns the policy's name ("each_epoch", "never"), or
+// BufferReset(n).
+func (r BufferReset) String() string { return intEnum("BufferReset", r, "each_epoch", "never") }
+
 // Config configures an Optimizer. Its zero value is the reference's
 // defaults: 4 epochs, batches of 40 training items per step, 8 rollouts
 // per optimizer call, seed 42, the edit schedule cosine from 4 to 2 over all
@@ -30,7 +43,7 @@ const (
 // per-epoch buffer, a force-accepted slow update on 20 sampled items from
 // epoch 2 with meta memory, and no hard budgets. Budgets and the options
 // marked as budgetkit's are off when zero.
-type Config struct {
+type OptimizerConfig struct {
 	Epochs    int    `json:"epochs,omitempty"`     // default 4
 	BatchSize int    `json:"batch_size,omitempty"` // training items per step; default 40
 	PerCall   int    `json:"per_call,omitempty"`   // rollouts per optimizer call; default 8
@@ -80,13 +93,10 @@ type Config struct {
 	// Tokenize, if set, counts tokens so that audit records give each
 	// change's size in tokens too (Size.Tokens).
 	Tokenize func(string) int `json:"-"`
-
-	// Now is the clock for MaxWall; nil means time.Now.
-	Now func() time.Time `json:"-"`
 }
 
 // withDefaults fills zero fields with the reference's values.
-func (c Config) withDefaults(trainItems int) Config {
+func (c OptimizerConfig) withDefaults(trainItems int) OptimizerConfig {
 	if c.Epochs == 0 {
 		c.Epochs = 4
 	}
@@ -111,43 +121,43 @@ func (c Config) withDefaults(trainItems int) Config {
 	if c.Selector == nil {
 		c.Selector = FirstK{}
 	}
-	if c.Now == nil {
-		c.Now = time.Now
-	}
 	if c.Budget.Steps == 0 && trainItems > 0 && c.BatchSize > 0 && c.Epochs > 0 {
 		c.Budget.Steps = c.Epochs * c.stepsPerEpoch(trainItems)
 	}
 	return c
 }
 
-func (c Config) stepsPerEpoch(trainItems int) int {
+func (c OptimizerConfig) stepsPerEpoch(trainItems int) int {
 	return (trainItems + c.BatchSize - 1) / c.BatchSize
 }
 
-func (c Config) validate() error {
+func (c OptimizerConfig) validate() error {
 	switch {
 	case c.Epochs < 0:
-		return fmt.Errorf("%w: Config.Epochs = %d", ErrInvalid, c.Epochs)
+		return fmt.Errorf("%w: OptimizerConfig.Epochs = %d", ErrInvalid, c.Epochs)
 	case c.BatchSize < 0:
-		return fmt.Errorf("%w: Config.BatchSize = %d", ErrInvalid, c.BatchSize)
+		return fmt.Errorf("%w: OptimizerConfig.BatchSize = %d", ErrInvalid, c.BatchSize)
 	case c.PerCall < 0:
-		return fmt.Errorf("%w: Config.PerCall = %d", ErrInvalid, c.PerCall)
+		return fmt.Errorf("%w: OptimizerConfig.PerCall = %d", ErrInvalid, c.PerCall)
 	case c.SlowSamples < 0:
-		return fmt.Errorf("%w: Config.SlowSamples = %d", ErrInvalid, c.SlowSamples)
-	case c.SlowUpdate < SlowForce || c.SlowUpdate > SlowOff:
-		return fmt.Errorf("%w: Config.SlowUpdate = %d", ErrInvalid, c.SlowUpdate)
+		return fmt.Errorf("%w: OptimizerConfig.SlowSamples = %d", ErrInvalid, c.SlowSamples)
+	case c.SlowUpdate < SlowAuto || c.SlowUpdate > SlowOff:
+		return fmt.Errorf("%w: OptimizerConfig.SlowUpdate = %d", ErrInvalid, c.SlowUpdate)
 	case c.BufferCapacity < 0:
-		return fmt.Errorf("%w: Config.BufferCapacity = %d", ErrInvalid, c.BufferCapacity)
+		return fmt.Errorf("%w: OptimizerConfig.BufferCapacity = %d", ErrInvalid, c.BufferCapacity)
 	case c.BufferReset < ResetEachEpoch || c.BufferReset > ResetNever:
-		return fmt.Errorf("%w: Config.BufferReset = %d", ErrInvalid, c.BufferReset)
+		return fmt.Errorf("%w: OptimizerConfig.BufferReset = %d", ErrInvalid, c.BufferReset)
 	case c.MaxEvalUnits < 0:
-		return fmt.Errorf("%w: Config.MaxEvalUnits = %d (negative budget)", ErrInvalid, c.MaxEvalUnits)
+		return fmt.Errorf("%w: OptimizerConfig.MaxEvalUnits = %d (negative budget)", ErrInvalid, c.MaxEvalUnits)
 	case c.MaxProposerCalls < 0:
-		return fmt.Errorf("%w: Config.MaxProposerCalls = %d (negative budget)", ErrInvalid, c.MaxProposerCalls)
+		return fmt.Errorf("%w: OptimizerConfig.MaxProposerCalls = %d (negative budget)", ErrInvalid, c.MaxProposerCalls)
 	case !(c.MaxCost >= 0) || math.IsInf(c.MaxCost, 0):
-		return fmt.Errorf("%w: Config.MaxCost = %v (must be finite and ≥ 0)", ErrInvalid, c.MaxCost)
+		return fmt.Errorf("%w: OptimizerConfig.MaxCost = %v (must be finite and ≥ 0)", ErrInvalid, c.MaxCost)
 	case c.MaxWall < 0:
-		return fmt.Errorf("%w: Config.MaxWall = %v (negative budget)", ErrInvalid, c.MaxWall)
+		return fmt.Errorf("%w: OptimizerConfig.MaxWall = %v (negative budget)", ErrInvalid, c.MaxWall)
+	}
+	if r, ok := c.Selector.(Ranked); ok && r == nil {
+		return fmt.Errorf("%w: OptimizerConfig.Selector is a nil Ranked", ErrInvalid)
 	}
 	if err := c.Gate.validate(); err != nil {
 		return err

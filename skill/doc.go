@@ -14,17 +14,24 @@
 //
 // # The loop
 //
-// New(initial, trainIDs, validationIDs, Config{}) and Optimizer.Run, or the
-// ask/tell form Optimizer.Next / Optimizer.Tell, which Run is built on (the
-// caller then owns every call). The initial document is scored on the
-// validation split first (the baseline). Then, for each of Config.Epochs
+// NewOptimizer(initial, trainIDs, validationIDs, OptimizerConfig{}) and
+// Optimizer.Run, or the ask/tell form Optimizer.Next (NextAt with an
+// explicit time) / Optimizer.Tell, which Run is built on (the caller then
+// owns every call):
+//
+//	o, err := skill.NewOptimizer(doc, trainIDs, valIDs, skill.OptimizerConfig{})
+//	out, err := o.Run(ctx, agent, optimizerModel) // skill.Evaluator, skill.Proposer
+//	fmt.Println(out.BestScore, out.Best.Text())
+//
+// The initial document is scored on the
+// validation split first (the baseline). Then, for each of OptimizerConfig.Epochs
 // epochs (4), the training ids are shuffled and cut into steps of
-// Config.BatchSize (40); each step
+// OptimizerConfig.BatchSize (40); each step
 //
 //  1. runs the current document on the step's batch (rollouts);
 //  2. splits the rollouts into failures and successes (successes are
 //     skipped with FailureOnly), shuffles each and asks the Proposer once per
-//     minibatch of Config.PerCall (8) with the document, the step's Limits,
+//     minibatch of OptimizerConfig.PerCall (8) with the document, the step's Limits,
 //     the rejected-edit Buffer and the optimizer memory; a proposal that
 //     does not apply strictly is asked again with its errors (Retries, 1);
 //  3. merges the calls' edits (duplicates and conflicting edits dropped),
@@ -40,10 +47,12 @@
 //
 // At each epoch end from epoch 2 (epoch 1 only adds an empty protected
 // block), the previous epoch's last document and the current one run on the
-// same Config.SlowSamples (20) sampled training items; the items are sorted
+// same OptimizerConfig.SlowSamples (20) sampled training items; the items are sorted
 // into improved, regressed, persistent-fail and stable-success, and the
 // EpochHook returns new guidance for the protected block (force-accepted by
-// default, SlowGated to gate it) and new optimizer memory (the meta skill:
+// default, SlowGated to gate it; Run with a Proposer that is not an
+// EpochHook skips the epoch-end updates under the default SlowAuto, and
+// WithEpochHook pairs a ProposerFunc with an EpochHookFunc) and new optimizer memory (the meta skill:
 // never deployed, given to every later call). At the end, if the last
 // document differs from the best and scores strictly higher, it is
 // promoted.
@@ -78,7 +87,7 @@
 //     result (several insertions at one point are ordered by their text).
 //     The reference takes the first occurrence, skips missing targets
 //     silently and falls back to appending for insert_after: ApplyLenient
-//     and Config.Lenient reproduce that.
+//     and OptimizerConfig.Lenient reproduce that.
 //   - A refused proposal is asked again with its errors (the reference never
 //     retries; Retries: -1 turns it off).
 //   - Limits can bound lines, characters and document length, not only the

@@ -20,6 +20,11 @@ const (
 	OpDelete        Op = "delete"         // remove Target
 )
 
+// String returns the op's name, or Op("…") for an unknown value.
+func (o Op) String() string {
+	return stringEnum("Op", o, OpAppend, OpInsertAfter, OpInsertBefore, OpAppendSection, OpReplace, OpDelete)
+}
+
 // Edit is one bounded change to a document. Target is exact text of the
 // document (a section title for OpAppendSection).
 type Edit struct {
@@ -27,17 +32,6 @@ type Edit struct {
 	Target  string `json:"target,omitempty"`
 	Content string `json:"content,omitempty"`
 }
-
-// Errors an edit can fail with; EditError wraps one of them.
-var (
-	ErrUnknownOp       = errors.New("skill: unknown edit op")
-	ErrEmptyEdit       = errors.New("skill: empty target or content")
-	ErrAnchorMissing   = errors.New("skill: target not found")
-	ErrAnchorAmbiguous = errors.New("skill: target matches more than once")
-	ErrOverlap         = errors.New("skill: edits overlap")
-	ErrProtected       = errors.New("skill: edit touches a protected region")
-	ErrNoOp            = errors.New("skill: edit changes nothing")
-)
 
 // EditError describes why edit Index could not be applied.
 type EditError struct {
@@ -109,7 +103,7 @@ func resolve(doc Document, edits []Edit) ([]change, []error) {
 		switch e.Op {
 		case OpAppend, OpInsertAfter, OpInsertBefore, OpAppendSection, OpReplace, OpDelete:
 		default:
-			fail(&EditError{Index: i, Err: fmt.Errorf("%w %q", ErrUnknownOp, e.Op)})
+			fail(&EditError{Index: i, Err: fmt.Errorf("%w %q", ErrUnknownOp, string(e.Op))})
 			continue
 		}
 		needTarget := e.Op != OpAppend

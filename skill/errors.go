@@ -17,4 +17,25 @@ var ErrInvalid = errors.New("skill: invalid argument")
 // A failed restore leaves the receiver unchanged.
 var ErrSnapshot = errors.New("skill: cannot restore snapshot")
 
+// ErrProtocol reports a Tell that does not answer the pending task.
+var ErrProtocol = errors.New("skill: reply does not answer the pending task")
+
+// ErrOverBudget reports a change beyond a step's limits.
+var ErrOverBudget = errors.New("skill: change exceeds the step's budget")
+
+// Errors an edit can fail with; EditError wraps one of them.
+var (
+	ErrUnknownOp       = errors.New("skill: unknown edit op")
+	ErrEmptyEdit       = errors.New("skill: empty target or content")
+	ErrAnchorMissing   = errors.New("skill: target not found")
+	ErrAnchorAmbiguous = errors.New("skill: target matches more than once")
+	ErrOverlap         = errors.New("skill: edits overlap")
+	ErrProtected       = errors.New("skill: edit touches a protected region")
+	ErrNoOp            = errors.New("skill: edit changes nothing")
+)
+
+// ErrReplay reports a replayed run that asks for a call the recording does
+// not hold.
+var ErrReplay = errors.New("skill: replay diverged from the recording")
+
 var errGuidanceMarkers = fmt.Errorf("%w: slow-update guidance contains protected-region markers", ErrInvalid)

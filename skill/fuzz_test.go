@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"math"
 	"testing"
-	"time"
 
 	"github.com/budgetkit/budgetkit/internal/skillsim"
 	"github.com/budgetkit/budgetkit/skill"
@@ -14,7 +13,7 @@ import (
 
 // fuzzCfg keeps snapshots small (small batches, few rollouts per call) so
 // the fuzzer mutates them quickly.
-var fuzzCfg = skill.Config{Epochs: 2, BatchSize: 6, PerCall: 3}
+var fuzzCfg = skill.OptimizerConfig{Epochs: 2, BatchSize: 6, PerCall: 3}
 
 // FuzzRestore feeds arbitrary snapshots to Restore: it must refuse them
 // without changing the state, or accept them and keep running without
@@ -39,10 +38,9 @@ func FuzzRestore(f *testing.F) {
 		}
 	}
 	f.Add([]byte(`{}`))
-	f.Add([]byte(`{"kind":"skill.Optimizer","version":1,"config":{},"state":{}}`))
+	f.Add([]byte(`{"kind":"skill.Optimizer","version":2,"config":{},"state":{}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		frozen := func() time.Time { return time.Unix(0, 0) }
-		o, b, p := newRun(t, func() skill.Config { c := fuzzCfg; c.Now = frozen; return c }())
+		o, b, p := newRun(t, fuzzCfg)
 		before, _ := o.Snapshot()
 		if err := o.Restore(data); err != nil {
 			after, _ := o.Snapshot()
@@ -72,7 +70,7 @@ func keepRunning(ctx context.Context, o *skill.Optimizer, b *skillsim.Bench, p *
 // FuzzReadAudit parses arbitrary JSON Lines as an audit trail and replays
 // what parses.
 func FuzzReadAudit(f *testing.F) {
-	o, b, p := newRun(f, skill.Config{Epochs: 2})
+	o, b, p := newRun(f, skill.OptimizerConfig{Epochs: 2})
 	if _, err := o.Run(context.Background(), b, p); err != nil {
 		f.Fatal(err)
 	}
@@ -88,7 +86,7 @@ func FuzzReadAudit(f *testing.F) {
 		if err != nil {
 			return
 		}
-		o, b, _ := newRun(t, skill.Config{Epochs: 1})
+		o, b, _ := newRun(t, skill.OptimizerConfig{Epochs: 1})
 		_, _ = o.Run(context.Background(), b, skill.NewReplay(recs))
 	})
 }
@@ -100,7 +98,7 @@ func FuzzTell(f *testing.F) {
 	f.Add(math.NaN(), 0.0, 0.0, uint8(0))
 	f.Add(1.0, math.Inf(-1), -1.0, uint8(9))
 	f.Fuzz(func(t *testing.T, hard, soft, cost float64, every uint8) {
-		o, b, p := newRun(t, skill.Config{Epochs: 1, SlowUpdate: skill.SlowOff})
+		o, b, p := newRun(t, skill.OptimizerConfig{Epochs: 1, SlowUpdate: skill.SlowOff})
 		ctx := context.Background()
 		for n := 0; n < 200; n++ {
 			task := o.Next()
@@ -122,7 +120,7 @@ func FuzzTell(f *testing.F) {
 					t.Fatal(err)
 				}
 			}
-			out := o.Outcome()
+			out := o.Summary()
 			if math.IsNaN(out.BestScore) || math.IsNaN(out.Cost) {
 				t.Fatalf("NaN reached the outcome: %+v", out)
 			}

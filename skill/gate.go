@@ -19,6 +19,9 @@ const (
 	MetricMixed               // (1 − w)·hard + w·soft, w = Gate.MixedWeight
 )
 
+// String returns the metric's name ("hard", "soft", "mixed"), or Metric(n).
+func (m Metric) String() string { return intEnum("Metric", m, "hard", "soft", "mixed") }
+
 // Test is an optional paired significance test on per-item validation
 // scores, for small noisy splits where a bare "score went up" lets noise in.
 type Test int
@@ -28,6 +31,9 @@ const (
 	TestSign                  // one-sided exact sign test on items that changed
 	TestBootstrap             // one-sided paired bootstrap of the mean difference
 )
+
+// String returns the test's name ("none", "sign", "bootstrap"), or Test(n).
+func (t Test) String() string { return intEnum("Test", t, "none", "sign", "bootstrap") }
 
 // Gate configures the validation gate: a candidate is accepted iff its
 // score beats the current document's by more than MinDelta (ties are

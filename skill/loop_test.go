@@ -16,14 +16,14 @@ import (
 	"github.com/budgetkit/budgetkit/skill"
 )
 
-func newRun(t testing.TB, cfg skill.Config) (*skill.Optimizer, *skillsim.Bench, *skillsim.Proposer) {
+func newRun(t testing.TB, cfg skill.OptimizerConfig) (*skill.Optimizer, *skillsim.Bench, *skillsim.Proposer) {
 	t.Helper()
-	b := skillsim.New(7, 120, 40)
+	b := skillsim.NewBench(7, 120, 40)
 	doc, err := skill.NewDocument(skillsim.Initial)
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := skill.New(doc, b.Train, b.Val, cfg)
+	o, err := skill.NewOptimizer(doc, b.Train, b.Val, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func records(o *skill.Optimizer) []skill.Record {
 }
 
 func TestRunImprovesAndAcceptedStepsNeverLowerTheScore(t *testing.T) {
-	o, b, p := newRun(t, skill.Config{})
+	o, b, p := newRun(t, skill.OptimizerConfig{})
 	out, err := o.Run(context.Background(), b, p)
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +99,7 @@ func (c *constEval) Evaluate(_ context.Context, _ skill.Document, _ skill.Split,
 }
 
 func TestTiesAreRejected(t *testing.T) {
-	o, b, p := newRun(t, skill.Config{Epochs: 1, SlowUpdate: skill.SlowOff})
+	o, b, p := newRun(t, skill.OptimizerConfig{Epochs: 1, SlowUpdate: skill.SlowOff})
 	out, err := o.Run(context.Background(), &constEval{}, p)
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +121,7 @@ func TestTiesAreRejected(t *testing.T) {
 }
 
 func TestCachedDocumentsAreNeverReevaluated(t *testing.T) {
-	o, b, p := newRun(t, skill.Config{})
+	o, b, p := newRun(t, skill.OptimizerConfig{})
 	if _, err := o.Run(context.Background(), b, p); err != nil {
 		t.Fatal(err)
 	}
@@ -133,13 +133,13 @@ func TestCachedDocumentsAreNeverReevaluated(t *testing.T) {
 }
 
 func TestBudgetsStopAtExactlyTheirCounts(t *testing.T) {
-	full, b0, p0 := newRun(t, skill.Config{})
+	full, b0, p0 := newRun(t, skill.OptimizerConfig{})
 	fullOut, err := full.Run(context.Background(), b0, p0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, units := range []int{40, 100, 160, 333} {
-		o, b, p := newRun(t, skill.Config{MaxEvalUnits: units})
+		o, b, p := newRun(t, skill.OptimizerConfig{MaxEvalUnits: units})
 		out, err := o.Run(context.Background(), b, p)
 		if err != nil {
 			t.Fatal(err)
@@ -154,7 +154,7 @@ func TestBudgetsStopAtExactlyTheirCounts(t *testing.T) {
 		}
 	}
 	for _, calls := range []int{1, 7, 20} {
-		o, b, p := newRun(t, skill.Config{MaxProposerCalls: calls})
+		o, b, p := newRun(t, skill.OptimizerConfig{MaxProposerCalls: calls})
 		out, err := o.Run(context.Background(), b, p)
 		if err != nil {
 			t.Fatal(err)
@@ -166,7 +166,7 @@ func TestBudgetsStopAtExactlyTheirCounts(t *testing.T) {
 			t.Fatal("budget larger than the run")
 		}
 	}
-	o, b, p := newRun(t, skill.Config{MaxCost: 0.5})
+	o, b, p := newRun(t, skill.OptimizerConfig{MaxCost: 0.5})
 	out, err := o.Run(context.Background(), b, p)
 	if err != nil {
 		t.Fatal(err)
@@ -174,16 +174,22 @@ func TestBudgetsStopAtExactlyTheirCounts(t *testing.T) {
 	if out.Stop != skill.StopCostBudget || out.Cost < 0.5 {
 		t.Fatalf("MaxCost: stop %q at cost %v", out.Stop, out.Cost)
 	}
-	// Wall time on a fake clock: every call advances it by a second.
+	// Wall time on a fake clock: every task advances it by a second.
 	now := time.Unix(0, 0)
-	clock := func() time.Time { now = now.Add(time.Second); return now }
-	o, b, p = newRun(t, skill.Config{MaxWall: 30 * time.Second, Now: clock})
-	out, err = o.Run(context.Background(), b, p)
-	if err != nil {
-		t.Fatal(err)
+	o, b, p = newRun(t, skill.OptimizerConfig{MaxWall: 30 * time.Second})
+	for n := 0; ; n++ {
+		task := o.NextAt(now)
+		if task.Kind == skill.TaskDone {
+			break
+		}
+		if err := o.Tell(answer(context.Background(), task, b, p)); err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(time.Second)
 	}
-	if out.Stop != skill.StopWallTime {
-		t.Fatalf("MaxWall: stop %q", out.Stop)
+	out = o.Summary()
+	if out.Stop != skill.StopWallTime || out.Elapsed != 30*time.Second {
+		t.Fatalf("MaxWall: stop %q after %v", out.Stop, out.Elapsed)
 	}
 	// A stopped run still holds a scored best document.
 	if out.Best.Text() == "" {
@@ -207,9 +213,9 @@ func answer(ctx context.Context, task skill.Task, b *skillsim.Bench, p *skillsim
 
 // drive runs o with ask/tell, snapshotting and restoring into a fresh
 // optimizer every k tasks.
-func drive(t *testing.T, k int) ([]skill.Record, skill.Outcome) {
+func drive(t *testing.T, k int) ([]skill.Record, skill.Summary) {
 	t.Helper()
-	o, b, p := newRun(t, skill.Config{Gate: skill.Gate{Test: skill.TestBootstrap, Level: 0.3}})
+	o, b, p := newRun(t, skill.OptimizerConfig{Gate: skill.Gate{Test: skill.TestBootstrap, Level: 0.3}})
 	ctx := context.Background()
 	for n := 1; ; n++ {
 		if k > 0 && n%k == 0 {
@@ -217,7 +223,7 @@ func drive(t *testing.T, k int) ([]skill.Record, skill.Outcome) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			o2, _, _ := newRun(t, skill.Config{Gate: skill.Gate{Test: skill.TestBootstrap, Level: 0.3}})
+			o2, _, _ := newRun(t, skill.OptimizerConfig{Gate: skill.Gate{Test: skill.TestBootstrap, Level: 0.3}})
 			if err := o2.Restore(snap); err != nil {
 				t.Fatal(err)
 			}
@@ -225,7 +231,7 @@ func drive(t *testing.T, k int) ([]skill.Record, skill.Outcome) {
 		}
 		task := o.Next()
 		if task.Kind == skill.TaskDone {
-			out := o.Outcome()
+			out := o.Summary()
 			out.Elapsed = 0
 			return records(o), out
 		}
@@ -249,7 +255,7 @@ func TestCheckpointResumeEqualsUninterrupted(t *testing.T) {
 }
 
 func TestReplayReproducesTheRun(t *testing.T) {
-	o, b, p := newRun(t, skill.Config{Gate: skill.Gate{Test: skill.TestSign, Level: 0.5}})
+	o, b, p := newRun(t, skill.OptimizerConfig{Gate: skill.Gate{Test: skill.TestSign, Level: 0.5}})
 	if _, err := o.Run(context.Background(), b, p); err != nil {
 		t.Fatal(err)
 	}
@@ -264,21 +270,21 @@ func TestReplayReproducesTheRun(t *testing.T) {
 	if d := cmp.Diff(records(o), recs); d != "" {
 		t.Fatalf("JSON Lines round trip (-want +got)\n%s", d)
 	}
-	o2, b2, _ := newRun(t, skill.Config{Gate: skill.Gate{Test: skill.TestSign, Level: 0.5}})
+	o2, b2, _ := newRun(t, skill.OptimizerConfig{Gate: skill.Gate{Test: skill.TestSign, Level: 0.5}})
 	if _, err := o2.Run(context.Background(), b2, skill.NewReplay(recs)); err != nil {
 		t.Fatal(err)
 	}
 	if d := cmp.Diff(recs, records(o2)); d != "" {
 		t.Fatalf("replay differs (-recorded +replayed)\n%s", d)
 	}
-	if o.Outcome().Best.Hash() != o2.Outcome().Best.Hash() {
+	if o.Summary().Best.Hash() != o2.Summary().Best.Hash() {
 		t.Fatal("replay found another best document")
 	}
 }
 
 func TestBufferResetsPerEpochAndReachesTheProposer(t *testing.T) {
 	for _, reset := range []skill.BufferReset{skill.ResetEachEpoch, skill.ResetNever} {
-		o, b, _ := newRun(t, skill.Config{Epochs: 2, BufferReset: reset, SlowUpdate: skill.SlowOff})
+		o, b, _ := newRun(t, skill.OptimizerConfig{Epochs: 2, BufferReset: reset, SlowUpdate: skill.SlowOff})
 		type seen struct {
 			epoch, step, call, entries int
 			text                       string
@@ -314,7 +320,7 @@ func TestBufferResetsPerEpochAndReachesTheProposer(t *testing.T) {
 }
 
 func TestBufferCapacityAndRejectedEdits(t *testing.T) {
-	o, b, p := newRun(t, skill.Config{Epochs: 1, BufferCapacity: 2, SlowUpdate: skill.SlowOff})
+	o, b, p := newRun(t, skill.OptimizerConfig{Epochs: 1, BufferCapacity: 2, SlowUpdate: skill.SlowOff})
 	if _, err := o.Run(context.Background(), b, p); err != nil {
 		t.Fatal(err)
 	}
@@ -356,7 +362,7 @@ func (f faultyEval) Evaluate(ctx context.Context, doc skill.Document, split skil
 
 func TestEvaluatorFailuresFailTheStepOnly(t *testing.T) {
 	for _, nan := range []bool{false, true} {
-		o, b, p := newRun(t, skill.Config{Epochs: 2})
+		o, b, p := newRun(t, skill.OptimizerConfig{Epochs: 2})
 		out, err := o.Run(context.Background(), faultyEval{b, nan}, p)
 		if err != nil {
 			t.Fatal(err)
@@ -378,17 +384,17 @@ func TestEvaluatorFailuresFailTheStepOnly(t *testing.T) {
 		}
 	}
 	// A failing baseline is an error.
-	o, _, p := newRun(t, skill.Config{})
+	o, _, p := newRun(t, skill.OptimizerConfig{})
 	_, err := o.Run(context.Background(), skill.EvaluatorFunc(func(context.Context, skill.Document, skill.Split, []string) ([]skill.Result, error) {
 		return nil, errors.New("no agent")
 	}), p)
-	if err == nil || o.Outcome().Stop != skill.StopFailed {
-		t.Fatalf("baseline failure: err %v, stop %q", err, o.Outcome().Stop)
+	if err == nil || o.Summary().Stop != skill.StopFailed {
+		t.Fatalf("baseline failure: err %v, stop %q", err, o.Summary().Stop)
 	}
 }
 
 func TestTellRefusesBadReplies(t *testing.T) {
-	o, b, _ := newRun(t, skill.Config{})
+	o, b, _ := newRun(t, skill.OptimizerConfig{})
 	if err := o.Tell(skill.Reply{}); !errors.Is(err, skill.ErrProtocol) {
 		t.Fatalf("Tell before Next: %v", err)
 	}
@@ -409,7 +415,7 @@ func TestTellRefusesBadReplies(t *testing.T) {
 		if err := o.Tell(skill.Reply{Results: rs}); !errors.Is(err, skill.ErrInvalid) {
 			t.Fatalf("%s: err = %v", name, err)
 		}
-		if o.Next().Purpose != skill.PurposeBaseline || o.Outcome().EvalUnits != 0 {
+		if o.Next().Purpose != skill.PurposeBaseline || o.Summary().EvalUnits != 0 {
 			t.Fatalf("%s: a refused reply changed the state", name)
 		}
 	}
@@ -442,27 +448,45 @@ func TestNewRejectsBadInput(t *testing.T) {
 	doc, _ := skill.NewDocument(skillsim.Initial)
 	ids := []string{"a", "b"}
 	cases := map[string]func() (*skill.Optimizer, error){
-		"zero document":   func() (*skill.Optimizer, error) { return skill.New(skill.Document{}, ids, ids, skill.Config{}) },
-		"no train":        func() (*skill.Optimizer, error) { return skill.New(doc, nil, ids, skill.Config{}) },
-		"duplicate ids":   func() (*skill.Optimizer, error) { return skill.New(doc, []string{"a", "a"}, ids, skill.Config{}) },
-		"negative eval":   func() (*skill.Optimizer, error) { return skill.New(doc, ids, ids, skill.Config{MaxEvalUnits: -1}) },
-		"negative calls":  func() (*skill.Optimizer, error) { return skill.New(doc, ids, ids, skill.Config{MaxProposerCalls: -1}) },
-		"NaN cost":        func() (*skill.Optimizer, error) { return skill.New(doc, ids, ids, skill.Config{MaxCost: math.NaN()}) },
-		"negative wall":   func() (*skill.Optimizer, error) { return skill.New(doc, ids, ids, skill.Config{MaxWall: -time.Second}) },
-		"negative epochs": func() (*skill.Optimizer, error) { return skill.New(doc, ids, ids, skill.Config{Epochs: -1}) },
+		"zero document": func() (*skill.Optimizer, error) {
+			return skill.NewOptimizer(skill.Document{}, ids, ids, skill.OptimizerConfig{})
+		},
+		"no train": func() (*skill.Optimizer, error) { return skill.NewOptimizer(doc, nil, ids, skill.OptimizerConfig{}) },
+		"duplicate ids": func() (*skill.Optimizer, error) {
+			return skill.NewOptimizer(doc, []string{"a", "a"}, ids, skill.OptimizerConfig{})
+		},
+		"negative eval": func() (*skill.Optimizer, error) {
+			return skill.NewOptimizer(doc, ids, ids, skill.OptimizerConfig{MaxEvalUnits: -1})
+		},
+		"negative calls": func() (*skill.Optimizer, error) {
+			return skill.NewOptimizer(doc, ids, ids, skill.OptimizerConfig{MaxProposerCalls: -1})
+		},
+		"NaN cost": func() (*skill.Optimizer, error) {
+			return skill.NewOptimizer(doc, ids, ids, skill.OptimizerConfig{MaxCost: math.NaN()})
+		},
+		"negative wall": func() (*skill.Optimizer, error) {
+			return skill.NewOptimizer(doc, ids, ids, skill.OptimizerConfig{MaxWall: -time.Second})
+		},
+		"negative epochs": func() (*skill.Optimizer, error) {
+			return skill.NewOptimizer(doc, ids, ids, skill.OptimizerConfig{Epochs: -1})
+		},
 		"NaN delta": func() (*skill.Optimizer, error) {
-			return skill.New(doc, ids, ids, skill.Config{Gate: skill.Gate{MinDelta: math.NaN()}})
+			return skill.NewOptimizer(doc, ids, ids, skill.OptimizerConfig{Gate: skill.Gate{MinDelta: math.NaN()}})
 		},
 		"level 1": func() (*skill.Optimizer, error) {
-			return skill.New(doc, ids, ids, skill.Config{Gate: skill.Gate{Level: 1}})
+			return skill.NewOptimizer(doc, ids, ids, skill.OptimizerConfig{Gate: skill.Gate{Level: 1}})
 		},
 		"negative schedule": func() (*skill.Optimizer, error) {
-			return skill.New(doc, ids, ids, skill.Config{Budget: skill.Budget{Lines: &skill.Schedule{Max: -1, Min: -3, Steps: 2}}})
+			return skill.NewOptimizer(doc, ids, ids, skill.OptimizerConfig{Budget: skill.Budget{Lines: &skill.Schedule{Max: -1, Min: -3, Steps: 2}}})
 		},
-		"bad slow mode":     func() (*skill.Optimizer, error) { return skill.New(doc, ids, ids, skill.Config{SlowUpdate: 9}) },
-		"negative capacity": func() (*skill.Optimizer, error) { return skill.New(doc, ids, ids, skill.Config{BufferCapacity: -2}) },
+		"bad slow mode": func() (*skill.Optimizer, error) {
+			return skill.NewOptimizer(doc, ids, ids, skill.OptimizerConfig{SlowUpdate: 9})
+		},
+		"negative capacity": func() (*skill.Optimizer, error) {
+			return skill.NewOptimizer(doc, ids, ids, skill.OptimizerConfig{BufferCapacity: -2})
+		},
 		"negative max chars": func() (*skill.Optimizer, error) {
-			return skill.New(doc, ids, ids, skill.Config{Gate: skill.Gate{MaxLength: -5}})
+			return skill.NewOptimizer(doc, ids, ids, skill.OptimizerConfig{Gate: skill.Gate{MaxLength: -5}})
 		},
 	}
 	for name, f := range cases {
@@ -470,17 +494,58 @@ func TestNewRejectsBadInput(t *testing.T) {
 			t.Errorf("%s: err = %v", name, err)
 		}
 	}
-	// Run without an epoch hook while the slow update is on.
-	o, b, _ := newRun(t, skill.Config{})
-	plain := skill.ProposerFunc(func(context.Context, skill.Request) (skill.Proposal, error) { return skill.Proposal{}, nil })
-	if _, err := o.Run(context.Background(), b, plain); !errors.Is(err, skill.ErrInvalid) {
-		t.Fatalf("no epoch hook: %v", err)
+}
+
+// A plain Proposer (a ProposerFunc cannot implement EpochHook) runs with the
+// default SlowUpdate, skipping the epoch-end updates; SlowForce and
+// SlowGated refuse it before any call; WithEpochHook gives functions both.
+func TestSlowUpdateAndPlainProposers(t *testing.T) {
+	ctx := context.Background()
+	for _, mode := range []skill.SlowMode{skill.SlowForce, skill.SlowGated} {
+		o, b, p := newRun(t, skill.OptimizerConfig{SlowUpdate: mode})
+		plain := skill.ProposerFunc(p.Propose)
+		before, _ := o.Snapshot()
+		_, err := o.Run(ctx, b, plain)
+		if !errors.Is(err, skill.ErrInvalid) || !strings.Contains(err.Error(), "EpochHook") {
+			t.Fatalf("%v with a plain Proposer: %v", mode, err)
+		}
+		if after, _ := o.Snapshot(); !bytes.Equal(before, after) || b.Evaluations.Load() != 0 {
+			t.Fatalf("%v: the refused Run changed the state or made calls", mode)
+		}
+	}
+	o, b, p := newRun(t, skill.OptimizerConfig{})
+	out, err := o.Run(ctx, b, skill.ProposerFunc(p.Propose))
+	if err != nil || out.Stop != skill.StopDone {
+		t.Fatalf("default config, plain Proposer: %v, stop %v", err, out.Stop)
+	}
+	for r := range o.Records() {
+		if r.Kind == skill.KindSlow {
+			t.Fatalf("epoch-end record %v without an epoch hook", r.Decision)
+		}
+	}
+	o, b, p = newRun(t, skill.OptimizerConfig{SlowUpdate: skill.SlowGated})
+	hooked := skill.WithEpochHook(skill.ProposerFunc(p.Propose), skill.EpochHookFunc(p.EpochEnd))
+	if _, err := o.Run(ctx, b, hooked); err != nil {
+		t.Fatal(err)
+	}
+	slow := 0
+	for r := range o.Records() {
+		if r.Kind == skill.KindSlow {
+			slow++
+		}
+	}
+	if slow != 4 { // the epoch-1 placeholder and epochs 2–4
+		t.Fatalf("%d epoch-end records through WithEpochHook, want 4", slow)
+	}
+	// A nil half of WithEpochHook fails its calls, without panicking.
+	if _, err := skill.WithEpochHook(nil, nil).Propose(ctx, skill.Request{}); !errors.Is(err, skill.ErrInvalid) {
+		t.Fatal(err)
 	}
 }
 
 func TestCancellationLeavesTheCallPending(t *testing.T) {
 	_, wantOut := drive(t, 0)
-	o, b, p := newRun(t, skill.Config{Gate: skill.Gate{Test: skill.TestBootstrap, Level: 0.3}})
+	o, b, p := newRun(t, skill.OptimizerConfig{Gate: skill.Gate{Test: skill.TestBootstrap, Level: 0.3}})
 	ctx, cancel := context.WithCancel(context.Background())
 	calls := 0
 	cancelling := skill.ProposerFunc(func(c context.Context, req skill.Request) (skill.Proposal, error) {
@@ -513,7 +578,7 @@ func TestCancellationLeavesTheCallPending(t *testing.T) {
 
 func TestSlowUpdateModes(t *testing.T) {
 	for _, mode := range []skill.SlowMode{skill.SlowForce, skill.SlowGated} {
-		o, b, p := newRun(t, skill.Config{SlowUpdate: mode})
+		o, b, p := newRun(t, skill.OptimizerConfig{SlowUpdate: mode})
 		if _, err := o.Run(context.Background(), b, p); err != nil {
 			t.Fatal(err)
 		}
@@ -551,14 +616,14 @@ func TestSlowUpdateModes(t *testing.T) {
 		if !strings.Contains(o.Memory(), "epoch 4") || !strings.Contains(o.Memory(), "epoch 2") {
 			t.Fatalf("memory %q", o.Memory())
 		}
-		if mode == skill.SlowForce && !strings.Contains(o.Outcome().Current.Text(), "last epoch") {
-			t.Fatalf("force mode: guidance missing from the current document:\n%s", o.Outcome().Current.Text())
+		if mode == skill.SlowForce && !strings.Contains(o.Summary().Current.Text(), "last epoch") {
+			t.Fatalf("force mode: guidance missing from the current document:\n%s", o.Summary().Current.Text())
 		}
 	}
 }
 
 func TestMemoryReachesTheProposer(t *testing.T) {
-	o, b, p := newRun(t, skill.Config{Epochs: 3})
+	o, b, p := newRun(t, skill.OptimizerConfig{Epochs: 3})
 	var memories []string
 	wrap := struct {
 		skill.Proposer
@@ -581,7 +646,7 @@ func TestMemoryReachesTheProposer(t *testing.T) {
 }
 
 func TestLengthCapAndLenient(t *testing.T) {
-	o, b, p := newRun(t, skill.Config{Gate: skill.Gate{MaxLength: 400}})
+	o, b, p := newRun(t, skill.OptimizerConfig{Gate: skill.Gate{MaxLength: 400}})
 	out, err := o.Run(context.Background(), b, p)
 	if err != nil {
 		t.Fatal(err)
@@ -598,7 +663,7 @@ func TestLengthCapAndLenient(t *testing.T) {
 	if capped == 0 {
 		t.Fatal("the cap never rejected a candidate")
 	}
-	o, b, p = newRun(t, skill.Config{Lenient: true, Epochs: 2})
+	o, b, p = newRun(t, skill.OptimizerConfig{Lenient: true, Epochs: 2})
 	out, err = o.Run(context.Background(), b, p)
 	if err != nil {
 		t.Fatal(err)
@@ -616,7 +681,7 @@ func TestLengthCapAndLenient(t *testing.T) {
 }
 
 func TestRetryCarriesTheApplyErrors(t *testing.T) {
-	o, b, _ := newRun(t, skill.Config{Epochs: 1, SlowUpdate: skill.SlowOff})
+	o, b, _ := newRun(t, skill.OptimizerConfig{Epochs: 1, SlowUpdate: skill.SlowOff})
 	var retries []*skill.Retry
 	p := skill.ProposerFunc(func(_ context.Context, req skill.Request) (skill.Proposal, error) {
 		if req.Retry == nil {
@@ -642,12 +707,12 @@ func TestRetryCarriesTheApplyErrors(t *testing.T) {
 // it with -race): the optimizer holds no lock while callbacks run and its
 // results do not depend on the evaluator's scheduling.
 func TestParallelEvaluator(t *testing.T) {
-	o1, b1, p1 := newRun(t, skill.Config{Epochs: 2})
+	o1, b1, p1 := newRun(t, skill.OptimizerConfig{Epochs: 2})
 	out1, err := o1.Run(context.Background(), b1, p1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	o2, b2, p2 := newRun(t, skill.Config{Epochs: 2, Tokenize: func(s string) int { return len(strings.Fields(s)) }})
+	o2, b2, p2 := newRun(t, skill.OptimizerConfig{Epochs: 2, Tokenize: func(s string) int { return len(strings.Fields(s)) }})
 	b2.ParallelAgents = 8
 	out2, err := o2.Run(context.Background(), b2, p2)
 	if err != nil {
@@ -690,9 +755,9 @@ func TestSignificanceGateResistsNoise(t *testing.T) {
 	accepts := func(g skill.Gate) int {
 		n := 0
 		for seed := range uint64(5) {
-			b := skillsim.New(seed+1, 60, 6) // a 6-item validation split
+			b := skillsim.NewBench(seed+1, 60, 6) // a 6-item validation split
 			doc, _ := skill.NewDocument(skillsim.Initial)
-			o, err := skill.New(doc, b.Train, b.Val, skill.Config{Epochs: 3, BatchSize: 20, Gate: g, Seed: seed + 1, SlowUpdate: skill.SlowOff})
+			o, err := skill.NewOptimizer(doc, b.Train, b.Val, skill.OptimizerConfig{Epochs: 3, BatchSize: 20, Gate: g, Seed: seed + 1, SlowUpdate: skill.SlowOff})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -718,7 +783,7 @@ func TestSignificanceGateResistsNoise(t *testing.T) {
 
 func TestSelectionPrefersEditsProposedByMoreCalls(t *testing.T) {
 	one := &skill.Schedule{Kind: skill.ScheduleConstant, Max: 1, Min: 1, Steps: 1}
-	o, b, _ := newRun(t, skill.Config{Epochs: 1, BatchSize: 40, PerCall: 8, SlowUpdate: skill.SlowOff, Budget: skill.Budget{Edits: one}})
+	o, b, _ := newRun(t, skill.OptimizerConfig{Epochs: 1, BatchSize: 40, PerCall: 8, SlowUpdate: skill.SlowOff, Budget: skill.Budget{Edits: one}})
 	rule := func(s string) skill.Edit { return skill.Edit{Op: skill.OpAppendSection, Target: "Rules", Content: s} }
 	p := skill.ProposerFunc(func(_ context.Context, req skill.Request) (skill.Proposal, error) {
 		if req.Call%2 == 0 {

@@ -12,7 +12,7 @@ type Proposal struct {
 	Reasoning string `json:"reasoning,omitempty"`
 	Edits     []Edit `json:"edits"`
 	// Cost is what producing the proposal cost (the caller sets it; it is
-	// counted against Config.MaxCost and never parsed from a reply).
+	// counted against OptimizerConfig.MaxCost and never parsed from a reply).
 	Cost float64 `json:"-"`
 }
 
@@ -57,7 +57,7 @@ func ParseProposal(reply []byte) (Proposal, error) {
 		switch e.Op {
 		case OpAppend, OpInsertAfter, OpInsertBefore, OpAppendSection, OpReplace, OpDelete:
 		default:
-			return Proposal{}, fmt.Errorf("%w: edits[%d]: %w %q", ErrInvalid, i, ErrUnknownOp, e.Op)
+			return Proposal{}, fmt.Errorf("%w: edits[%d]: %w %q", ErrInvalid, i, ErrUnknownOp, string(e.Op))
 		}
 	}
 	return p, nil

@@ -18,6 +18,12 @@ const (
 	ScheduleConstant
 )
 
+// String returns the shape's name ("cosine", "linear", "constant"), or
+// ScheduleKind(n).
+func (k ScheduleKind) String() string {
+	return intEnum("ScheduleKind", k, "cosine", "linear", "constant")
+}
+
 // Schedule is SkillOpt's textual learning rate: how many edits (or lines,
 // characters …) a step may make, as a function of the global step. With
 // progress t = (step+1)/Steps, the reference computes

@@ -142,7 +142,7 @@ func parseOptions(args []string, getenv func(string) string, errOut io.Writer) (
 // run optimises the simulated benchmark's skill with the configured
 // endpoint (or the local fake server), prints the report to w and returns
 // the outcome.
-func run(ctx context.Context, opts options, w io.Writer) (skill.Outcome, error) {
+func run(ctx context.Context, opts options, w io.Writer) (skill.Summary, error) {
 	prop := &ChatProposer{BaseURL: opts.baseURL, Model: opts.model, Key: opts.key, Client: &http.Client{Timeout: opts.timeout}}
 	if opts.temperature >= 0 {
 		t := opts.temperature
@@ -151,7 +151,7 @@ func run(ctx context.Context, opts options, w io.Writer) (skill.Outcome, error) 
 	if opts.baseURL == "" {
 		base, stop, err := startFake()
 		if err != nil {
-			return skill.Outcome{}, err
+			return skill.Summary{}, err
 		}
 		defer stop()
 		tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -163,7 +163,7 @@ func run(ctx context.Context, opts options, w io.Writer) (skill.Outcome, error) 
 		fmt.Fprintf(w, "Endpoint %s, model %s.\n", prop.BaseURL, prop.Model)
 	}
 
-	bench := skillsim.New(seed, nTrain, nVal)
+	bench := skillsim.NewBench(seed, nTrain, nVal)
 	o, out, err := optimize(ctx, bench, prop)
 	if o != nil {
 		report(w, o, out, prop, bench)
@@ -173,19 +173,19 @@ func run(ctx context.Context, opts options, w io.Writer) (skill.Outcome, error) 
 
 // optimize runs SkillOpt on skillsim.Initial with bench as the agent and
 // prop as the optimizer model.
-func optimize(ctx context.Context, bench *skillsim.Bench, prop *ChatProposer) (*skill.Optimizer, skill.Outcome, error) {
+func optimize(ctx context.Context, bench *skillsim.Bench, prop *ChatProposer) (*skill.Optimizer, skill.Summary, error) {
 	doc, err := skill.NewDocument(skillsim.Initial)
 	if err != nil {
-		return nil, skill.Outcome{}, err
+		return nil, skill.Summary{}, err
 	}
-	o, err := skill.New(doc, bench.Train, bench.Val, skill.Config{
+	o, err := skill.NewOptimizer(doc, bench.Train, bench.Val, skill.OptimizerConfig{
 		Epochs:           epochs,
 		BatchSize:        batch,
 		MaxProposerCalls: maxCalls,
 		Seed:             seed,
 	})
 	if err != nil {
-		return nil, skill.Outcome{}, err
+		return nil, skill.Summary{}, err
 	}
 	out, err := o.Run(ctx, bench, prop)
 	return o, out, err
@@ -193,7 +193,7 @@ func optimize(ctx context.Context, bench *skillsim.Bench, prop *ChatProposer) (*
 
 // report prints the audit trail, the scores and counters, and the best
 // skill.
-func report(w io.Writer, o *skill.Optimizer, out skill.Outcome, prop *ChatProposer, bench *skillsim.Bench) {
+func report(w io.Writer, o *skill.Optimizer, out skill.Summary, prop *ChatProposer, bench *skillsim.Bench) {
 	fmt.Fprintln(w)
 	decisions := map[skill.Decision]int{}
 	var failedCalls int

@@ -294,7 +294,7 @@ func TestCancelAbortsSlowRequest(t *testing.T) {
 	// The whole run stops with the context's error, mid-call.
 	ctx, cancel = context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	o, _, err := optimize(ctx, skillsim.New(seed, nTrain, nVal), testProposer(srv.URL))
+	o, _, err := optimize(ctx, skillsim.NewBench(seed, nTrain, nVal), testProposer(srv.URL))
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("optimize: error = %v, want one wrapping context.DeadlineExceeded", err)
 	}

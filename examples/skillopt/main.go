@@ -13,7 +13,7 @@
 // The program
 //
 //  1. runs skill.Optimizer with the reference defaults (the zero
-//     skill.Config: 4 epochs, batches of 40, 8 rollouts per optimizer call,
+//     skill.OptimizerConfig: 4 epochs, batches of 40, 8 rollouts per optimizer call,
 //     seed 42) on 160 training and 40 validation tasks, and prints the
 //     validation curve step by step from the audit trail;
 //  2. counts the steps by decision and reason, the edits applied, refused
@@ -28,7 +28,7 @@
 //     model as it is and with the same model restricted to additions (its
 //     deletions removed): whether the gate pays off depends on whether the
 //     optimizer model repairs its own mistakes;
-//  5. prints the runs' counters (Optimizer.Outcome) and a run with a hard
+//  5. prints the runs' counters (Optimizer.Summary) and a run with a hard
 //     budget of evaluation units (Config.MaxEvalUnits), which stops
 //     cleanly with the best document so far.
 //
@@ -70,14 +70,14 @@ const splitTest skill.Split = "test"
 // variant is one configuration of the gated optimizer.
 type variant struct {
 	name string
-	cfg  skill.Config
+	cfg  skill.OptimizerConfig
 }
 
 // variants are the gated runs compared with accept-everything.
 var variants = []variant{
-	{"strict gate", skill.Config{}},
-	{fmt.Sprintf("gate + MaxLength %d", lengthCap), skill.Config{Gate: skill.Gate{MaxLength: lengthCap}}},
-	{fmt.Sprintf("gate + Length budget %d", lengthCap), skill.Config{
+	{"strict gate", skill.OptimizerConfig{}},
+	{fmt.Sprintf("gate + MaxLength %d", lengthCap), skill.OptimizerConfig{Gate: skill.Gate{MaxLength: lengthCap}}},
+	{fmt.Sprintf("gate + Length budget %d", lengthCap), skill.OptimizerConfig{
 		Budget:   skill.Budget{Length: &skill.Schedule{Kind: skill.ScheduleConstant, Max: lengthCap, Steps: 1}},
 		Selector: skill.Greedy{},
 	}},
@@ -96,7 +96,7 @@ func run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	bench := skillsim.New(seed, numTrain, numVal)
+	bench := skillsim.NewBench(seed, numTrain, numVal)
 	test := testIDs()
 	fmt.Fprintf(w, "SkillOpt on a simulated benchmark: %d training, %d validation and %d held-out test tasks, %d hidden rules.\n",
 		numTrain, numVal, numTest, len(skillsim.Rules))
@@ -104,7 +104,7 @@ func run(w io.Writer) error {
 		validationScore(bench, initial), testScore(bench, initial, test))
 
 	// 1–2. The gated run with the reference defaults.
-	o, out, err := optimize(initial, skill.Config{}, seed, false)
+	o, out, err := optimize(initial, skill.OptimizerConfig{}, seed, false)
 	if err != nil {
 		return err
 	}
@@ -155,11 +155,11 @@ func run(w io.Writer) error {
 	section(w, "Counters")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "run\tstop\tsteps\teval units\tproposer calls\tcost\tbest validation\t")
-	counters := func(name string, oc skill.Outcome) {
+	counters := func(name string, oc skill.Summary) {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%.2f\t%.3f\t\n", name, oc.Stop, oc.Steps, oc.EvalUnits, oc.ProposerCalls, oc.Cost, oc.BestScore)
 	}
 	counters("strict gate", out)
-	limited, lo, err := optimize(initial, skill.Config{MaxEvalUnits: evalBudget}, seed, false)
+	limited, lo, err := optimize(initial, skill.OptimizerConfig{MaxEvalUnits: evalBudget}, seed, false)
 	if err != nil {
 		return err
 	}
@@ -203,11 +203,11 @@ func newProposer(s uint64, additionsOnly bool) skill.Proposer {
 }
 
 // optimize runs skill.Optimizer on a fresh benchmark and proposer.
-func optimize(initial skill.Document, cfg skill.Config, s uint64, additionsOnly bool) (*skill.Optimizer, skill.Outcome, error) {
-	bench := skillsim.New(s, numTrain, numVal)
-	o, err := skill.New(initial, bench.Train, bench.Val, cfg)
+func optimize(initial skill.Document, cfg skill.OptimizerConfig, s uint64, additionsOnly bool) (*skill.Optimizer, skill.Summary, error) {
+	bench := skillsim.NewBench(s, numTrain, numVal)
+	o, err := skill.NewOptimizer(initial, bench.Train, bench.Val, cfg)
 	if err != nil {
-		return nil, skill.Outcome{}, err
+		return nil, skill.Summary{}, err
 	}
 	out, err := o.Run(context.Background(), bench, newProposer(s, additionsOnly))
 	return o, out, err
@@ -234,7 +234,7 @@ type naiveRun struct {
 func acceptAll(initial skill.Document, s uint64, additionsOnly bool) (naiveRun, error) {
 	const epochs, batchSize, perCall = 4, 40, 8 // the zero Config's values
 	ctx := context.Background()
-	bench := skillsim.New(s, numTrain, numVal)
+	bench := skillsim.NewBench(s, numTrain, numVal)
 	prop := newProposer(s, additionsOnly)
 	budget := skill.Budget{Steps: epochs * ((numTrain + batchSize - 1) / batchSize)}
 	rng := rand.New(rand.NewPCG(42, s))
@@ -319,7 +319,7 @@ func printSeeds(w io.Writer, initial skill.Document, test []string) error {
 	long := make([][2]int, len(names))
 	tooLong := [2]int{} // steps Gate.MaxLength refused
 	for s := uint64(1); s <= numSeeds; s++ {
-		bench := skillsim.New(s, numTrain, numVal)
+		bench := skillsim.NewBench(s, numTrain, numVal)
 		for m := range models {
 			additionsOnly := m == 1
 			docs := make([]skill.Document, 0, len(names))

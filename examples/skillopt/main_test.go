@@ -48,7 +48,7 @@ func TestGateHoldsWithoutRepairs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, out, err := optimize(initial, skill.Config{}, seed, true)
+	_, out, err := optimize(initial, skill.OptimizerConfig{}, seed, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestGateHoldsWithoutRepairs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bench, test := skillsim.New(seed, numTrain, numVal), testIDs()
+	bench, test := skillsim.NewBench(seed, numTrain, numVal), testIDs()
 	gated, all := testScore(bench, out.Best, test), testScore(bench, naive.doc, test)
 	if gated < all {
 		t.Errorf("test score: strict gate %.3f < accept-everything %.3f", gated, all)
@@ -73,7 +73,7 @@ func TestGateNeverLowersValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, _, err := optimize(initial, skill.Config{}, seed, false)
+	o, _, err := optimize(initial, skill.OptimizerConfig{}, seed, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestBudgetStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, out, err := optimize(initial, skill.Config{MaxEvalUnits: evalBudget}, seed, false)
+	_, out, err := optimize(initial, skill.OptimizerConfig{MaxEvalUnits: evalBudget}, seed, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,8 +67,8 @@ type Bench struct {
 	ParallelAgents int            // run items on this many goroutines (0: sequential)
 }
 
-// New returns a benchmark with nTrain training and nVal validation tasks.
-func New(seed uint64, nTrain, nVal int) *Bench {
+// NewBench returns a benchmark with nTrain training and nVal validation tasks.
+func NewBench(seed uint64, nTrain, nVal int) *Bench {
 	b := &Bench{Seed: seed, High: 0.9, Low: 0.15, HarmPenalty: 0.35, MaxLength: 2000, LengthPenalty: 0.3, DocsEvaluated: map[string]int{}}
 	for i := range nTrain {
 		b.Train = append(b.Train, fmt.Sprintf("train-%03d", i))
