@@ -1,9 +1,9 @@
 package budget
 
 import (
-	"errors"
 	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/budgetkit/budgetkit/internal/num"
 )
@@ -14,7 +14,7 @@ import (
 // Cost is the price of one rollout (1 when counting rollouts, the expected
 // rollout length when the budget is in tokens); 0 means 1. The item receives
 // between Min and Max rollouts. When both Min and Max are zero the
-// AllocOptions defaults apply (Knapsack RL's 2 and 128).
+// AllocateConfig defaults apply (Knapsack RL's 2 and 128).
 type Item struct {
 	Value    Value
 	Cost     float64
@@ -42,7 +42,7 @@ const (
 	// SolverDP solves the multiple-choice knapsack exactly by dynamic
 	// programming over integer costs: O(Σᵢ Kᵢ·R) time, M·R bytes of choice
 	// table. It refuses, with ErrTooLarge, instances above
-	// AllocOptions.DPWorkLimit. Values need not be concave.
+	// AllocateConfig.DPWorkLimit. Values need not be concave.
 	SolverDP
 	// SolverLagrangian bisects on the multiplier λ of the budget constraint
 	// (each item takes every rollout whose gain per cost exceeds λ), then
@@ -73,16 +73,24 @@ const (
 	// LeftoverKeep leaves it unspent (reported in Allocation.Unspent).
 	LeftoverKeep Leftover = iota
 	// LeftoverSpread hands it out one rollout at a time, round-robin over
-	// AllocOptions.SpreadOver (all items when nil), ignoring Max — the
+	// AllocateConfig.SpreadOver (all items when nil), ignoring Max — the
 	// fallback Knapsack RL uses for surplus budget.
 	LeftoverSpread
 )
 
-// ErrTooLarge reports an instance above the exact DP solver's work limit.
-var ErrTooLarge = errors.New("budget: instance too large for the exact solver")
+// String returns "keep" or "spread", and "Leftover(n)" for other values.
+func (l Leftover) String() string {
+	switch l {
+	case LeftoverKeep:
+		return "keep"
+	case LeftoverSpread:
+		return "spread"
+	}
+	return "Leftover(" + strconv.Itoa(int(l)) + ")"
+}
 
-// AllocOptions configures Allocate. The zero value is ready to use.
-type AllocOptions struct {
+// AllocateConfig configures Allocate. The zero value is ready to use.
+type AllocateConfig struct {
 	// Solver chooses the algorithm; zero is SolverAuto.
 	Solver Solver
 	// Min and Max are the bounds given to items whose Min and Max are both
@@ -120,17 +128,17 @@ type Allocation struct {
 	Solver Solver
 }
 
-// allocProblem is the validated, normalised form of an Allocate call.
-type allocProblem struct {
+// problem is the validated, normalised form of an Allocate call.
+type problem struct {
 	items    []Item
 	cost     []float64
 	lo, hi   []int
 	rest     float64 // budget left after every item's minimum
 	budget   float64
-	tmp      allocState // scratch for allocSum
-	equal    bool       // all costs equal
-	builtins bool       // every value is a built-in (concave) value
-	opts     AllocOptions
+	tmp      stepState // scratch for sumCounts
+	equal    bool      // all costs equal
+	builtins bool      // every value is a built-in (concave) value
+	opts     AllocateConfig
 }
 
 // Allocate divides budget among items to maximise Σᵢ Vᵢ(nᵢ) subject to
@@ -142,8 +150,8 @@ type allocProblem struct {
 // but the inputs. An empty item list gives an empty Allocation with the
 // whole budget unspent. Allocate keeps no state and is safe for concurrent
 // use (it calls the items' Values concurrently only if the caller does).
-func Allocate(items []Item, budget float64, opts AllocOptions) (Allocation, error) {
-	p, err := allocPrepare(items, budget, opts)
+func Allocate(items []Item, budget float64, opts AllocateConfig) (Allocation, error) {
+	p, err := prepare(items, budget, opts)
 	if err != nil {
 		return Allocation{}, err
 	}
@@ -172,7 +180,7 @@ func Allocate(items []Item, budget float64, opts AllocOptions) (Allocation, erro
 	case SolverLagrangian:
 		err = p.lagrangian(counts)
 	default:
-		return Allocation{}, fmt.Errorf("%w: AllocOptions.Solver = %v", ErrInvalid, solver)
+		return Allocation{}, fmt.Errorf("%w: AllocateConfig.Solver = %v", ErrInvalid, solver)
 	}
 	if err != nil {
 		return Allocation{}, err
@@ -183,7 +191,7 @@ func Allocate(items []Item, budget float64, opts AllocOptions) (Allocation, erro
 	return p.result(counts, solver)
 }
 
-func allocPrepare(items []Item, budget float64, opts AllocOptions) (*allocProblem, error) {
+func prepare(items []Item, budget float64, opts AllocateConfig) (*problem, error) {
 	if !num.IsFinite(budget) || budget < 0 {
 		return nil, fmt.Errorf("%w: budget = %v (must be finite and ≥ 0)", ErrInvalid, budget)
 	}
@@ -191,31 +199,31 @@ func allocPrepare(items []Item, budget float64, opts AllocOptions) (*allocProble
 		opts.Min, opts.Max = 2, 128
 	}
 	if opts.Min < 0 || opts.Max < opts.Min {
-		return nil, fmt.Errorf("%w: AllocOptions Min = %d, Max = %d (need 0 ≤ Min ≤ Max)", ErrInvalid, opts.Min, opts.Max)
+		return nil, fmt.Errorf("%w: AllocateConfig Min = %d, Max = %d (need 0 ≤ Min ≤ Max)", ErrInvalid, opts.Min, opts.Max)
 	}
 	if opts.Workers < 0 {
-		return nil, fmt.Errorf("%w: AllocOptions.Workers = %d (must be ≥ 0)", ErrInvalid, opts.Workers)
+		return nil, fmt.Errorf("%w: AllocateConfig.Workers = %d (must be ≥ 0)", ErrInvalid, opts.Workers)
 	}
 	if opts.DPWorkLimit < 0 {
-		return nil, fmt.Errorf("%w: AllocOptions.DPWorkLimit = %d (must be ≥ 0)", ErrInvalid, opts.DPWorkLimit)
+		return nil, fmt.Errorf("%w: AllocateConfig.DPWorkLimit = %d (must be ≥ 0)", ErrInvalid, opts.DPWorkLimit)
 	}
 	if opts.DPWorkLimit == 0 {
 		opts.DPWorkLimit = 1e9
 	}
 	if opts.Leftover != LeftoverKeep && opts.Leftover != LeftoverSpread {
-		return nil, fmt.Errorf("%w: AllocOptions.Leftover = %d", ErrInvalid, opts.Leftover)
+		return nil, fmt.Errorf("%w: AllocateConfig.Leftover = %d", ErrInvalid, opts.Leftover)
 	}
 	for _, j := range opts.SpreadOver {
 		if j < 0 || j >= len(items) {
-			return nil, fmt.Errorf("%w: AllocOptions.SpreadOver index %d out of range [0, %d)", ErrInvalid, j, len(items))
+			return nil, fmt.Errorf("%w: AllocateConfig.SpreadOver index %d out of range [0, %d)", ErrInvalid, j, len(items))
 		}
 	}
 	m := len(items)
-	p := &allocProblem{items: items, cost: make([]float64, m), lo: make([]int, m), hi: make([]int, m),
+	p := &problem{items: items, cost: make([]float64, m), lo: make([]int, m), hi: make([]int, m),
 		budget: budget, equal: true, builtins: true, opts: opts}
 	var minSpend float64
 	for i, it := range items {
-		if err := allocCheckValue(i, it.Value); err != nil {
+		if err := checkValue(i, it.Value); err != nil {
 			return nil, err
 		}
 		switch it.Value.(type) {
@@ -260,7 +268,7 @@ func allocPrepare(items []Item, budget float64, opts AllocOptions) (*allocProble
 }
 
 // choose implements SolverAuto.
-func (p *allocProblem) choose() (Solver, error) {
+func (p *problem) choose() (Solver, error) {
 	concave := p.builtins
 	if !concave {
 		var err error
@@ -278,11 +286,11 @@ func (p *allocProblem) choose() (Solver, error) {
 }
 
 // concave reports whether every item's gains are non-increasing on its range.
-func (p *allocProblem) concave() (bool, error) {
+func (p *problem) concave() (bool, error) {
 	for i, it := range p.items {
 		prev := math.Inf(1)
 		for n := p.lo[i]; n < p.hi[i]; n++ {
-			g, err := allocGain(i, it.Value, n)
+			g, err := gainOf(i, it.Value, n)
 			if err != nil {
 				return false, err
 			}
@@ -295,8 +303,8 @@ func (p *allocProblem) concave() (bool, error) {
 	return true, nil
 }
 
-// allocGain evaluates and checks one gain.
-func allocGain(i int, v Value, n int) (float64, error) {
+// gainOf evaluates and checks one gain.
+func gainOf(i int, v Value, n int) (float64, error) {
 	g := v.Gain(n)
 	if math.IsNaN(g) || g < 0 {
 		return 0, fmt.Errorf("%w: items[%d].Value.Gain(%d) = %v (must be ≥ 0)", ErrInvalid, i, n, g)
@@ -305,7 +313,7 @@ func allocGain(i int, v Value, n int) (float64, error) {
 }
 
 // integral reports whether every cost and the remaining budget allow the DP.
-func (p *allocProblem) integral() bool {
+func (p *problem) integral() bool {
 	for _, c := range p.cost {
 		if c != math.Trunc(c) || c > 1<<40 {
 			return false
@@ -314,7 +322,7 @@ func (p *allocProblem) integral() bool {
 	return p.rest < 1<<40
 }
 
-func (p *allocProblem) dpWork() int64 {
+func (p *problem) dpWork() int64 {
 	r := int64(p.rest) + 1
 	var w int64
 	for i := range p.items {
@@ -328,7 +336,7 @@ func (p *allocProblem) dpWork() int64 {
 }
 
 // finish applies the leftover policy and the worker divisibility.
-func (p *allocProblem) finish(counts []int) error {
+func (p *problem) finish(counts []int) error {
 	spent := p.spent(counts)
 	if p.opts.Exact && math.Abs(spent-p.budget) > 1e-9*math.Max(1, p.budget) {
 		return fmt.Errorf("%w: no allocation spends exactly %v (closest %v)", ErrInfeasible, p.budget, spent)
@@ -353,7 +361,7 @@ func (p *allocProblem) finish(counts []int) error {
 	return nil
 }
 
-func (p *allocProblem) spent(counts []int) float64 {
+func (p *problem) spent(counts []int) float64 {
 	var s float64
 	for i, n := range counts {
 		s += p.cost[i] * float64(n)
@@ -362,7 +370,7 @@ func (p *allocProblem) spent(counts []int) float64 {
 }
 
 // spread hands out left budget round-robin over the spread set.
-func (p *allocProblem) spread(counts []int, left float64) {
+func (p *problem) spread(counts []int, left float64) {
 	set := p.opts.SpreadOver
 	all := set == nil
 	size := len(set)
@@ -393,7 +401,7 @@ func (p *allocProblem) spread(counts []int, left float64) {
 
 // trim removes r rollouts, each time the one with the smallest marginal
 // gain (ties: highest index), never going below Min.
-func (p *allocProblem) trim(counts []int, r int) error {
+func (p *problem) trim(counts []int, r int) error {
 	for ; r > 0; r-- {
 		best, bestGain := -1, math.Inf(1)
 		for i, n := range counts {
@@ -416,7 +424,7 @@ func (p *allocProblem) trim(counts []int, r int) error {
 	return nil
 }
 
-func (p *allocProblem) result(counts []int, solver Solver) (Allocation, error) {
+func (p *problem) result(counts []int, solver Solver) (Allocation, error) {
 	a := Allocation{Counts: counts, Solver: solver}
 	a.Spent = p.spent(counts)
 	a.Unspent = p.budget - a.Spent
@@ -429,7 +437,7 @@ func (p *allocProblem) result(counts []int, solver Solver) (Allocation, error) {
 		if top <= p.lo[i] {
 			continue
 		}
-		a.Objective += allocSum(it.Value, p.lo[i], top, &p.tmp)
+		a.Objective += sumCounts(it.Value, p.lo[i], top, &p.tmp)
 		if g := it.Value.Gain(top-1) / p.cost[i]; g < price {
 			price = g
 		}
@@ -440,13 +448,13 @@ func (p *allocProblem) result(counts []int, solver Solver) (Allocation, error) {
 	return a, nil
 }
 
-// allocSum returns Σ_{lo ≤ k < hi} v.Gain(k), incrementally when possible;
+// sumCounts returns Σ_{lo ≤ k < hi} v.Gain(k), incrementally when possible;
 // st is scratch space for the recurrence.
-func allocSum(v Value, lo, hi int, st *allocState) float64 {
+func sumCounts(v Value, lo, hi int, st *stepState) float64 {
 	if hi <= lo {
 		return 0
 	}
-	if s, ok := v.(allocStepper); ok {
+	if s, ok := v.(stepper); ok {
 		var sum float64
 		sum, *st = s.first(lo)
 		for k := lo + 1; k < hi; k++ {

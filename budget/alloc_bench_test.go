@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-var allocSink Allocation
+var sink Allocation
 
 func BenchmarkAllocateGreedy(b *testing.B) {
 	// Knapsack RL at scale: 100,000 prompts, 1,000,000 rollouts, bounds [2, 128].
@@ -16,11 +16,11 @@ func BenchmarkAllocateGreedy(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		a, err := Allocate(items, 1_000_000, AllocOptions{Solver: SolverGreedy})
+		a, err := Allocate(items, 1_000_000, AllocateConfig{Solver: SolverGreedy})
 		if err != nil {
 			b.Fatal(err)
 		}
-		allocSink = a
+		sink = a
 	}
 }
 
@@ -33,11 +33,11 @@ func BenchmarkAllocateDP(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		a, err := Allocate(items, 2*256+2048, AllocOptions{Solver: SolverDP})
+		a, err := Allocate(items, 2*256+2048, AllocateConfig{Solver: SolverDP})
 		if err != nil {
 			b.Fatal(err)
 		}
-		allocSink = a
+		sink = a
 	}
 }
 
@@ -51,10 +51,10 @@ func BenchmarkAllocateBetaExact(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		a, err := Allocate(items, 8*256, AllocOptions{Exact: true})
+		a, err := Allocate(items, 8*256, AllocateConfig{Exact: true})
 		if err != nil {
 			b.Fatal(err)
 		}
-		allocSink = a
+		sink = a
 	}
 }

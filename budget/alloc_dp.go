@@ -10,12 +10,12 @@ import (
 // objective of the items so far within (or, in exact mode, at exactly) w
 // units of the budget left after the minimums; the choice table records k
 // for backtracking. Among equal objectives the smaller k wins.
-func (p *allocProblem) dp(counts []int) error {
+func (p *problem) dp(counts []int) error {
 	if !p.integral() {
 		return fmt.Errorf("%w: SolverDP needs integer costs and a budget below 2^40", ErrInvalid)
 	}
 	if w := p.dpWork(); w > p.opts.DPWorkLimit {
-		return fmt.Errorf("%w: DP work %d exceeds AllocOptions.DPWorkLimit = %d", ErrTooLarge, w, p.opts.DPWorkLimit)
+		return fmt.Errorf("%w: DP work %d exceeds AllocateConfig.DPWorkLimit = %d", ErrTooLarge, w, p.opts.DPWorkLimit)
 	}
 	exact := p.opts.Exact
 	r := int(math.Floor(p.rest + 1e-9))
@@ -47,7 +47,7 @@ func (p *allocProblem) dp(counts []int) error {
 		}
 		pre[0] = 0
 		for k := 1; k <= kmax; k++ {
-			gain, err := allocGain(i, it.Value, p.lo[i]+k-1)
+			gain, err := gainOf(i, it.Value, p.lo[i]+k-1)
 			if err != nil {
 				return err
 			}

@@ -5,27 +5,27 @@ import (
 	"math"
 )
 
-// allocEntry is a heap entry: the gain per cost of an item's next rollout.
-type allocEntry struct {
+// entry is a heap entry: the gain per cost of an item's next rollout.
+type entry struct {
 	key float64
 	i   int32
 }
 
-// allocHeap is a 4-ary max-heap of entries ordered by key, ties by lower
-// index. The root sits at position allocPad, so the four children of the
+// maxHeap is a 4-ary max-heap of entries ordered by key, ties by lower
+// index. The root sits at position heapPad, so the four children of the
 // entry at position j occupy 4j−8 … 4j−5: one aligned 64-byte cache line
 // (entries are 16 bytes and large slices are page-aligned). Positions below
-// allocPad are unused.
-type allocHeap []allocEntry
+// heapPad are unused.
+type maxHeap []entry
 
-const allocPad = 3
+const heapPad = 3
 
-func allocAfter(a, b *allocEntry) bool {
+func after(a, b *entry) bool {
 	return a.key > b.key || (a.key == b.key && a.i < b.i)
 }
 
 // down restores the heap order below position j by moving a hole.
-func (h allocHeap) down(j int) {
+func (h maxHeap) down(j int) {
 	n := len(h)
 	if j >= n {
 		return
@@ -39,11 +39,11 @@ func (h allocHeap) down(j int) {
 		best := c
 		end := min(c+4, n)
 		for k := c + 1; k < end; k++ {
-			if allocAfter(&h[k], &h[best]) {
+			if after(&h[k], &h[best]) {
 				best = k
 			}
 		}
-		if !allocAfter(&h[best], &e) {
+		if !after(&h[best], &e) {
 			break
 		}
 		h[j] = h[best]
@@ -52,28 +52,28 @@ func (h allocHeap) down(j int) {
 	h[j] = e
 }
 
-func (h allocHeap) init() {
-	for j := len(h) - 1; j >= allocPad; j-- {
+func (h maxHeap) init() {
+	for j := len(h) - 1; j >= heapPad; j-- {
 		h.down(j)
 	}
 }
 
 // greedy implements SolverGreedy and SolverRatioGreedy starting from counts
 // (each at its item's Min) with p.rest to spend.
-func (p *allocProblem) greedy(counts []int) error {
+func (p *problem) greedy(counts []int) error {
 	return p.greedyFrom(counts, p.rest)
 }
 
-// allocNoWarm disables warmStart; tests use it to check that the warm start
+// noWarm disables warmStart; tests use it to check that the warm start
 // changes nothing.
-var allocNoWarm = false
+var noWarm = false
 
-// allocSlot is the per-item state of the greedy, packed so that one step
+// slot is the per-item state of the greedy, packed so that one step
 // touches one cache line besides the heap.
-type allocSlot struct {
-	st   allocState
-	g    float64      // gain of the next rollout
-	step allocStepper // nil when the value has no recurrence
+type slot struct {
+	st   stepState
+	g    float64 // gain of the next rollout
+	step stepper // nil when the value has no recurrence
 	cost float64
 	n    int32
 	hi   int32
@@ -82,11 +82,11 @@ type allocSlot struct {
 // greedyFrom runs the greedy from arbitrary counts with rest budget left.
 // It allocates only the heap and the per-item slots: O(M) memory, nothing
 // per step.
-func (p *allocProblem) greedyFrom(counts []int, rest float64) error {
+func (p *problem) greedyFrom(counts []int, rest float64) error {
 	exact := p.opts.Exact
 	m := len(p.items)
-	h := make(allocHeap, allocPad, m+allocPad)
-	slots := make([]allocSlot, m)
+	h := make(maxHeap, heapPad, m+heapPad)
+	slots := make([]slot, m)
 	for i, it := range p.items {
 		n := counts[i]
 		if n >= p.hi[i] {
@@ -95,7 +95,7 @@ func (p *allocProblem) greedyFrom(counts []int, rest float64) error {
 		sl := &slots[i]
 		sl.cost, sl.n, sl.hi = p.cost[i], int32(n), int32(p.hi[i])
 		var g float64
-		if s, ok := it.Value.(allocStepper); ok {
+		if s, ok := it.Value.(stepper); ok {
 			sl.step = s
 			g, sl.st = s.first(n)
 		} else {
@@ -108,18 +108,18 @@ func (p *allocProblem) greedyFrom(counts []int, rest float64) error {
 			continue
 		}
 		sl.g = g
-		h = append(h, allocEntry{key: g / p.cost[i], i: int32(i)})
+		h = append(h, entry{key: g / p.cost[i], i: int32(i)})
 	}
 	tol := 1e-9 * math.Max(1, p.budget)
-	if p.equal && len(h) > allocPad && !allocNoWarm {
+	if p.equal && len(h) > heapPad && !noWarm {
 		rest = p.warmStart(h, slots, rest, tol)
 	}
 	h.init()
 	var err error
-	for len(h) > allocPad {
-		i := int(h[allocPad].i)
+	for len(h) > heapPad {
+		i := int(h[heapPad].i)
 		sl := &slots[i]
-		if h[allocPad].key < 0 {
+		if h[heapPad].key < 0 {
 			h.pop0()
 			continue
 		}
@@ -152,8 +152,8 @@ func (p *allocProblem) greedyFrom(counts []int, rest float64) error {
 			continue
 		}
 		sl.g = g
-		h[allocPad].key = g / c
-		h.down(allocPad)
+		h[heapPad].key = g / c
+		h.down(heapPad)
 	}
 	if err != nil {
 		return err
@@ -167,12 +167,12 @@ func (p *allocProblem) greedyFrom(counts []int, rest float64) error {
 }
 
 // pop0 removes the top entry.
-func (h *allocHeap) pop0() {
+func (h *maxHeap) pop0() {
 	old := *h
 	n := len(old) - 1
-	old[allocPad] = old[n]
+	old[heapPad] = old[n]
 	*h = old[:n]
-	(*h).down(allocPad)
+	(*h).down(heapPad)
 }
 
 // warmStart advances the greedy in bulk when costs are equal and every value
@@ -184,8 +184,8 @@ func (h *allocHeap) pop0() {
 // increments above λ nearly exhaust R, takes them all, and leaves the few
 // remaining rollouts to the heap. The result is exactly the greedy's. It
 // updates h's keys and the slots and returns the budget left.
-func (p *allocProblem) warmStart(h allocHeap, slots []allocSlot, rest, tol float64) float64 {
-	entries := h[allocPad:]
+func (p *problem) warmStart(h maxHeap, slots []slot, rest, tol float64) float64 {
+	entries := h[heapPad:]
 	for _, e := range entries {
 		if slots[e.i].step == nil {
 			return rest

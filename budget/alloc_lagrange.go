@@ -10,13 +10,13 @@ import (
 // binary search. The smallest λ whose spend fits the budget is kept and the
 // remaining budget is filled by the ratio greedy. Items with an infinite
 // first gain (Neyman at n = 0) take that rollout at every λ.
-func (p *allocProblem) lagrangian(counts []int) error {
+func (p *problem) lagrangian(counts []int) error {
 	lo, hi := 0.0, 0.0
 	for i, it := range p.items {
 		if p.lo[i] >= p.hi[i] {
 			continue
 		}
-		g, err := allocGain(i, it.Value, p.lo[i])
+		g, err := gainOf(i, it.Value, p.lo[i])
 		if err != nil {
 			return err
 		}
@@ -31,7 +31,7 @@ func (p *allocProblem) lagrangian(counts []int) error {
 			a, b := 0, p.hi[i]-p.lo[i] // count of k with gain/cost > λ
 			for a < b {
 				mid := int(uint(a+b) >> 1)
-				g, err := allocGain(i, it.Value, p.lo[i]+mid)
+				g, err := gainOf(i, it.Value, p.lo[i]+mid)
 				if err != nil {
 					return 0, err
 				}

@@ -11,8 +11,8 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
-// allocRandomValue draws one of the concave built-in values.
-func allocRandomValue(r *rand.Rand, kind int) Value {
+// randomValue draws one of the concave built-in values.
+func randomValue(r *rand.Rand, kind int) Value {
 	switch kind {
 	case 0:
 		return Knapsack{P: r.Float64()}
@@ -25,8 +25,8 @@ func allocRandomValue(r *rand.Rand, kind int) Value {
 	}
 }
 
-// allocBrute enumerates every allocation of a tiny instance.
-func allocBrute(items []Item, budget float64, exact bool) (best float64, found bool) {
+// brute enumerates every allocation of a tiny instance.
+func brute(items []Item, budget float64, exact bool) (best float64, found bool) {
 	best = math.Inf(-1)
 	counts := make([]int, len(items))
 	var rec func(i int, spent float64)
@@ -61,7 +61,7 @@ func allocBrute(items []Item, budget float64, exact bool) (best float64, found b
 	return best, found
 }
 
-func allocClose(a, b float64) bool {
+func approxEqual(a, b float64) bool {
 	return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b))
 }
 
@@ -74,33 +74,33 @@ func TestGreedyMatchesDP(t *testing.T) {
 			var minSpend float64
 			for i := range items {
 				lo := 1 + r.IntN(3) // ≥ 1 keeps Neyman gains finite
-				items[i] = Item{Value: allocRandomValue(r, kind), Min: lo, Max: lo + r.IntN(20)}
+				items[i] = Item{Value: randomValue(r, kind), Min: lo, Max: lo + r.IntN(20)}
 				minSpend += float64(lo)
 			}
 			budget := minSpend + float64(r.IntN(60))
-			g, err := Allocate(items, budget, AllocOptions{Solver: SolverGreedy})
+			g, err := Allocate(items, budget, AllocateConfig{Solver: SolverGreedy})
 			if err != nil {
 				t.Fatal(err)
 			}
-			d, err := Allocate(items, budget, AllocOptions{Solver: SolverDP})
+			d, err := Allocate(items, budget, AllocateConfig{Solver: SolverDP})
 			if err != nil {
 				t.Fatal(err)
 			}
-			l, err := Allocate(items, budget, AllocOptions{Solver: SolverLagrangian})
+			l, err := Allocate(items, budget, AllocateConfig{Solver: SolverLagrangian})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !allocClose(g.Objective, d.Objective) || !allocClose(l.Objective, d.Objective) {
+			if !approxEqual(g.Objective, d.Objective) || !approxEqual(l.Objective, d.Objective) {
 				t.Fatalf("kind %d trial %d: greedy %v, lagrangian %v, DP %v", kind, trial, g.Objective, l.Objective, d.Objective)
 			}
-			allocCheckInvariants(t, items, budget, g, false)
-			allocCheckInvariants(t, items, budget, d, false)
-			allocCheckInvariants(t, items, budget, l, false)
+			checkInvariants(t, items, budget, g, false)
+			checkInvariants(t, items, budget, d, false)
+			checkInvariants(t, items, budget, l, false)
 		}
 	}
 }
 
-func allocCheckInvariants(t *testing.T, items []Item, budget float64, a Allocation, exact bool) {
+func checkInvariants(t *testing.T, items []Item, budget float64, a Allocation, exact bool) {
 	t.Helper()
 	var spent float64
 	for i, it := range items {
@@ -117,10 +117,10 @@ func allocCheckInvariants(t *testing.T, items []Item, budget float64, a Allocati
 		}
 		spent += c * float64(a.Counts[i])
 	}
-	if spent > budget+1e-9 || !allocClose(spent, a.Spent) || !allocClose(a.Spent+a.Unspent, budget) {
+	if spent > budget+1e-9 || !approxEqual(spent, a.Spent) || !approxEqual(a.Spent+a.Unspent, budget) {
 		t.Fatalf("spent %v (reported %v, unspent %v) vs budget %v", spent, a.Spent, a.Unspent, budget)
 	}
-	if exact && !allocClose(spent, budget) {
+	if exact && !approxEqual(spent, budget) {
 		t.Fatalf("exact mode spent %v of %v", spent, budget)
 	}
 }
@@ -134,7 +134,7 @@ func TestDPMatchesBruteForce(t *testing.T) {
 		var minSpend float64
 		for i := range items {
 			lo := r.IntN(3)
-			v := allocRandomValue(r, r.IntN(3))
+			v := randomValue(r, r.IntN(3))
 			if r.IntN(4) == 0 {
 				v = nonConcave
 			}
@@ -143,8 +143,8 @@ func TestDPMatchesBruteForce(t *testing.T) {
 		}
 		budget := minSpend + float64(r.IntN(15))
 		for _, exact := range []bool{false, true} {
-			want, found := allocBrute(items, budget, exact)
-			d, err := Allocate(items, budget, AllocOptions{Solver: SolverDP, Exact: exact})
+			want, found := brute(items, budget, exact)
+			d, err := Allocate(items, budget, AllocateConfig{Solver: SolverDP, Exact: exact})
 			if !found {
 				if !errors.Is(err, ErrInfeasible) {
 					t.Fatalf("trial %d exact=%v: infeasible instance gave %v, %v", trial, exact, d, err)
@@ -154,17 +154,17 @@ func TestDPMatchesBruteForce(t *testing.T) {
 			if err != nil {
 				t.Fatalf("trial %d exact=%v: %v", trial, exact, err)
 			}
-			if !allocClose(d.Objective, want) {
+			if !approxEqual(d.Objective, want) {
 				t.Fatalf("trial %d exact=%v: DP %v, brute force %v (%v)", trial, exact, d.Objective, want, d.Counts)
 			}
-			allocCheckInvariants(t, items, budget, d, exact)
+			checkInvariants(t, items, budget, d, exact)
 			// Ratio greedy is within the largest single gain of the optimum.
 			if !exact {
-				rg, err := Allocate(items, budget, AllocOptions{Solver: SolverRatioGreedy})
+				rg, err := Allocate(items, budget, AllocateConfig{Solver: SolverRatioGreedy})
 				if err != nil {
 					t.Fatal(err)
 				}
-				allocCheckInvariants(t, items, budget, rg, false)
+				checkInvariants(t, items, budget, rg, false)
 				if rg.Objective > want+1e-9 {
 					t.Fatalf("ratio greedy %v beats the optimum %v", rg.Objective, want)
 				}
@@ -180,12 +180,12 @@ func TestRatioGreedyGap(t *testing.T) {
 		items := make([]Item, m)
 		maxGain := 0.0
 		for i := range items {
-			items[i] = Item{Value: allocRandomValue(r, r.IntN(3)), Cost: float64(1 + r.IntN(4)), Min: 1, Max: 2 + r.IntN(5)}
+			items[i] = Item{Value: randomValue(r, r.IntN(3)), Cost: float64(1 + r.IntN(4)), Min: 1, Max: 2 + r.IntN(5)}
 			maxGain = math.Max(maxGain, items[i].Value.Gain(1))
 		}
 		budget := float64(m) * 4
-		want, _ := allocBrute(items, budget, false)
-		rg, err := Allocate(items, budget, AllocOptions{Solver: SolverRatioGreedy})
+		want, _ := brute(items, budget, false)
+		rg, err := Allocate(items, budget, AllocateConfig{Solver: SolverRatioGreedy})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -259,7 +259,7 @@ func TestAllocateOrderIndependent(t *testing.T) {
 	for i := range items {
 		items[i] = Item{Value: Knapsack{P: r.Float64()}}
 	}
-	a, err := Allocate(items, 400, AllocOptions{})
+	a, err := Allocate(items, 400, AllocateConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +268,7 @@ func TestAllocateOrderIndependent(t *testing.T) {
 	for i, j := range perm {
 		shuffled[i] = items[j]
 	}
-	b, err := Allocate(shuffled, 400, AllocOptions{})
+	b, err := Allocate(shuffled, 400, AllocateConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +282,7 @@ func TestAllocateOrderIndependent(t *testing.T) {
 func TestAllocateOptions(t *testing.T) {
 	items := []Item{{Value: Knapsack{P: 0.5}}, {Value: Knapsack{P: 1}}, {Value: Knapsack{P: 0}}}
 	// Defaults: Min 2, Max 128; p ∈ {0, 1} have zero gain and stay at 2.
-	a, err := Allocate(items, 30, AllocOptions{})
+	a, err := Allocate(items, 30, AllocateConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,27 +291,27 @@ func TestAllocateOptions(t *testing.T) {
 	}
 	// Non-exact mode stops at zero gain: cap the mixed prompt at 10.
 	items[0].Min, items[0].Max = 2, 10
-	a, err = Allocate(items, 30, AllocOptions{})
+	a, err = Allocate(items, 30, AllocateConfig{})
 	if err != nil || a.Unspent != 16 || a.Counts[0] != 10 {
 		t.Fatalf("got %+v, %v; want 16 unspent", a, err)
 	}
 	// Exact mode takes the zero-gain rollouts too (ties by index).
-	a, err = Allocate(items, 30, AllocOptions{Exact: true})
+	a, err = Allocate(items, 30, AllocateConfig{Exact: true})
 	if err != nil || a.Unspent != 0 {
 		t.Fatalf("exact: %+v, %v", a, err)
 	}
 	// LeftoverSpread hands the surplus to item 2 only, beyond Max.
-	a, err = Allocate(items, 30, AllocOptions{Leftover: LeftoverSpread, SpreadOver: []int{2}})
+	a, err = Allocate(items, 30, AllocateConfig{Leftover: LeftoverSpread, SpreadOver: []int{2}})
 	if err != nil || !cmp.Equal(a.Counts, []int{10, 2, 18}) {
 		t.Fatalf("spread: %+v, %v", a, err)
 	}
 	// Workers: 10 + 2 + 2 = 14 rollouts, trimmed to 12 for 4 workers.
-	a, err = Allocate(items, 30, AllocOptions{Workers: 4})
+	a, err = Allocate(items, 30, AllocateConfig{Workers: 4})
 	if err != nil || !cmp.Equal(a.Counts, []int{8, 2, 2}) {
 		t.Fatalf("workers: %+v, %v", a, err)
 	}
 	// Shadow price: gain per cost of the last rollout taken.
-	if want := (Knapsack{P: 0.5}).Gain(7); !allocClose(a.ShadowPrice, want) {
+	if want := (Knapsack{P: 0.5}).Gain(7); !approxEqual(a.ShadowPrice, want) {
 		t.Errorf("ShadowPrice = %v, want %v", a.ShadowPrice, want)
 	}
 }
@@ -322,33 +322,33 @@ func TestAllocateBadInput(t *testing.T) {
 		name   string
 		items  []Item
 		budget float64
-		opts   AllocOptions
+		opts   AllocateConfig
 		want   error
 	}{
-		{"NaN p", []Item{{Value: Knapsack{P: math.NaN()}}}, 10, AllocOptions{}, ErrInvalid},
-		{"p > 1", []Item{{Value: Knapsack{P: 1.5}}}, 10, AllocOptions{}, ErrInvalid},
-		{"nil value", []Item{{}}, 10, AllocOptions{}, ErrInvalid},
-		{"NaN cost", []Item{{Value: Knapsack{P: 0.5}, Cost: math.NaN()}}, 10, AllocOptions{}, ErrInvalid},
-		{"negative cost", []Item{{Value: Knapsack{P: 0.5}, Cost: -1}}, 10, AllocOptions{}, ErrInvalid},
-		{"Min > Max", []Item{{Value: Knapsack{P: 0.5}, Min: 5, Max: 3}}, 10, AllocOptions{}, ErrInvalid},
-		{"NaN budget", []Item{ok}, math.NaN(), AllocOptions{}, ErrInvalid},
-		{"negative budget", []Item{ok}, -1, AllocOptions{}, ErrInvalid},
-		{"infeasible", []Item{ok, ok}, 3, AllocOptions{}, ErrInfeasible},
-		{"exact too large", []Item{{Value: Knapsack{P: 0.5}, Min: 1, Max: 2}}, 3, AllocOptions{Exact: true}, ErrInfeasible},
-		{"negative workers", []Item{ok}, 10, AllocOptions{Workers: -1}, ErrInvalid},
-		{"spread index", []Item{ok}, 10, AllocOptions{SpreadOver: []int{3}}, ErrInvalid},
-		{"bad gain", []Item{{Value: GainFunc(func(int) float64 { return math.NaN() })}}, 10, AllocOptions{}, ErrInvalid},
-		{"negative gain", []Item{{Value: GainFunc(func(int) float64 { return -1 })}}, 10, AllocOptions{Solver: SolverRatioGreedy}, ErrInvalid},
-		{"greedy unequal", []Item{ok, {Value: Knapsack{P: 0.5}, Cost: 2}}, 10, AllocOptions{Solver: SolverGreedy}, ErrInvalid},
-		{"dp limit", []Item{ok}, 1000, AllocOptions{Solver: SolverDP, DPWorkLimit: 10}, ErrTooLarge},
-		{"unknown solver", []Item{ok}, 10, AllocOptions{Solver: 99}, ErrInvalid},
+		{"NaN p", []Item{{Value: Knapsack{P: math.NaN()}}}, 10, AllocateConfig{}, ErrInvalid},
+		{"p > 1", []Item{{Value: Knapsack{P: 1.5}}}, 10, AllocateConfig{}, ErrInvalid},
+		{"nil value", []Item{{}}, 10, AllocateConfig{}, ErrInvalid},
+		{"NaN cost", []Item{{Value: Knapsack{P: 0.5}, Cost: math.NaN()}}, 10, AllocateConfig{}, ErrInvalid},
+		{"negative cost", []Item{{Value: Knapsack{P: 0.5}, Cost: -1}}, 10, AllocateConfig{}, ErrInvalid},
+		{"Min > Max", []Item{{Value: Knapsack{P: 0.5}, Min: 5, Max: 3}}, 10, AllocateConfig{}, ErrInvalid},
+		{"NaN budget", []Item{ok}, math.NaN(), AllocateConfig{}, ErrInvalid},
+		{"negative budget", []Item{ok}, -1, AllocateConfig{}, ErrInvalid},
+		{"infeasible", []Item{ok, ok}, 3, AllocateConfig{}, ErrInfeasible},
+		{"exact too large", []Item{{Value: Knapsack{P: 0.5}, Min: 1, Max: 2}}, 3, AllocateConfig{Exact: true}, ErrInfeasible},
+		{"negative workers", []Item{ok}, 10, AllocateConfig{Workers: -1}, ErrInvalid},
+		{"spread index", []Item{ok}, 10, AllocateConfig{SpreadOver: []int{3}}, ErrInvalid},
+		{"bad gain", []Item{{Value: GainFunc(func(int) float64 { return math.NaN() })}}, 10, AllocateConfig{}, ErrInvalid},
+		{"negative gain", []Item{{Value: GainFunc(func(int) float64 { return -1 })}}, 10, AllocateConfig{Solver: SolverRatioGreedy}, ErrInvalid},
+		{"greedy unequal", []Item{ok, {Value: Knapsack{P: 0.5}, Cost: 2}}, 10, AllocateConfig{Solver: SolverGreedy}, ErrInvalid},
+		{"dp limit", []Item{ok}, 1000, AllocateConfig{Solver: SolverDP, DPWorkLimit: 10}, ErrTooLarge},
+		{"unknown solver", []Item{ok}, 10, AllocateConfig{Solver: 99}, ErrInvalid},
 	}
 	for _, c := range cases {
 		if _, err := Allocate(c.items, c.budget, c.opts); !errors.Is(err, c.want) {
 			t.Errorf("%s: err = %v, want %v", c.name, err, c.want)
 		}
 	}
-	a, err := Allocate(nil, 10, AllocOptions{})
+	a, err := Allocate(nil, 10, AllocateConfig{})
 	if err != nil || len(a.Counts) != 0 || a.Unspent != 10 {
 		t.Errorf("empty: %+v, %v", a, err)
 	}
@@ -360,7 +360,7 @@ func TestGVM(t *testing.T) {
 		t.Fatal(err)
 	}
 	// w = 2/√(0.25 + 1e-3/0.25) = 2/√0.254.
-	if want := 2 / math.Sqrt(0.254); !allocClose(v.Sigma, want) {
+	if want := 2 / math.Sqrt(0.254); !approxEqual(v.Sigma, want) {
 		t.Fatalf("Sigma = %v, want %v", v.Sigma, want)
 	}
 	if v, _ := GVM(0, 0.5, 0, 0); v.Sigma != 0 {
@@ -373,7 +373,7 @@ func TestGVM(t *testing.T) {
 		t.Fatal("p = 2 accepted")
 	}
 	// n ∝ w: two prompts with weights 1 and 3 split 40 rollouts 10 : 30.
-	a, err := Allocate([]Item{{Value: Neyman{Sigma: 1}, Min: 1, Max: 100}, {Value: Neyman{Sigma: 3}, Min: 1, Max: 100}}, 40, AllocOptions{})
+	a, err := Allocate([]Item{{Value: Neyman{Sigma: 1}, Min: 1, Max: 100}, {Value: Neyman{Sigma: 3}, Min: 1, Max: 100}}, 40, AllocateConfig{})
 	if err != nil || !cmp.Equal(a.Counts, []int{10, 30}) {
 		t.Fatalf("Neyman split: %+v, %v", a, err)
 	}
@@ -390,7 +390,7 @@ func FuzzAllocate(f *testing.F) {
 			{Value: Knapsack{P: p1}, Cost: c1, Min: lo, Max: hi},
 			{Value: BetaKnapsack{Alpha: p2 + 1, Beta: c2 + 1}, Cost: c2, Min: lo, Max: hi},
 		}
-		a, err := Allocate(items, budget, AllocOptions{Solver: Solver(solver % 6), Exact: exact, DPWorkLimit: 1e6})
+		a, err := Allocate(items, budget, AllocateConfig{Solver: Solver(solver % 6), Exact: exact, DPWorkLimit: 1e6})
 		if err != nil {
 			return
 		}
@@ -417,11 +417,11 @@ func TestGreedyWarmStartIsExact(t *testing.T) {
 		}
 		budget := float64(m * (3 + r.IntN(30)))
 		for _, exact := range []bool{false, true} {
-			opts := AllocOptions{Solver: SolverGreedy, Exact: exact}
+			opts := AllocateConfig{Solver: SolverGreedy, Exact: exact}
 			warm, err1 := Allocate(items, budget, opts)
-			allocNoWarm = true
+			noWarm = true
 			cold, err2 := Allocate(items, budget, opts)
-			allocNoWarm = false
+			noWarm = false
 			if (err1 == nil) != (err2 == nil) {
 				t.Fatalf("errors differ: %v vs %v", err1, err2)
 			}
@@ -431,8 +431,8 @@ func TestGreedyWarmStartIsExact(t *testing.T) {
 			if diff := cmp.Diff(cold.Counts, warm.Counts); diff != "" {
 				t.Fatalf("trial %d exact=%v: warm start changed the greedy (-cold +warm):\n%s", trial, exact, diff)
 			}
-			lag, err := Allocate(items, budget, AllocOptions{Solver: SolverLagrangian, Exact: exact})
-			if err != nil || !allocClose(lag.Objective, warm.Objective) {
+			lag, err := Allocate(items, budget, AllocateConfig{Solver: SolverLagrangian, Exact: exact})
+			if err != nil || !approxEqual(lag.Objective, warm.Objective) {
 				t.Fatalf("lagrangian %v (%v) vs greedy %v", lag.Objective, err, warm.Objective)
 			}
 		}

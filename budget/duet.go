@@ -3,6 +3,7 @@ package budget
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/budgetkit/budgetkit/internal/num"
@@ -30,8 +31,13 @@ type DUETConfig struct {
 
 // DUETAllocation is the result of DUETAllocate.
 type DUETAllocation struct {
-	// Counts[q] is the number of rollouts of prompt q.
+	// Counts[q] is the number of rollouts of prompt q, after the repair.
 	Counts []int
+	// Bisected[q] is prompt q's count at λ★, before the repair: the
+	// reference's DuetAllocation.n_q, from which it computes the propensity
+	// weights (p_pre_q). Pass Bisected, not Counts, to PropensityWeights to
+	// weight as the reference does.
+	Bisected []int
 	// Lambda is the multiplier λ★ the bisection settled on.
 	Lambda float64
 	// Budget is the token budget Fraction·BaseN·M·mean(L̂); Used is Σ n·L̂.
@@ -48,7 +54,12 @@ type DUETAllocation struct {
 // min Σ ŝ_q²/n_q s.t. Σ n_q L̂_q ≤ B. λ is found by bisection on
 // log λ ∈ [−20, 20] so that Σ n_q L̂_q meets B = Fraction·BaseN·M·mean(L̂);
 // since rounding can still overshoot, a repair step then removes rollouts
-// from the longest prompts (never below MinN) until the budget holds.
+// from the longest prompts (never below MinN) until the budget holds, as the
+// reference's trainer does (it stops after 4·M removals; the repair here
+// always restores the budget when MinN allows). Bisected keeps the counts
+// before the repair, which the reference's propensity weights use.
+//
+// O(Iterations·M + M log M) time.
 func DUETAllocate(signal, length []float64, cfg DUETConfig) (DUETAllocation, error) {
 	if cfg.Fraction == 0 {
 		cfg.Fraction = 1
@@ -79,7 +90,6 @@ func DUETAllocate(signal, length []float64, cfg DUETConfig) (DUETAllocation, err
 	case len(signal) == 0:
 		return DUETAllocation{}, fmt.Errorf("%w: empty batch", ErrInvalid)
 	}
-	var meanL float64
 	for q := range signal {
 		if !num.IsFinite(signal[q]) || signal[q] < 0 {
 			return DUETAllocation{}, fmt.Errorf("%w: signal[%d] = %v (must be finite and ≥ 0)", ErrInvalid, q, signal[q])
@@ -87,12 +97,19 @@ func DUETAllocate(signal, length []float64, cfg DUETConfig) (DUETAllocation, err
 		if !num.IsFinite(length[q]) || length[q] <= 0 {
 			return DUETAllocation{}, fmt.Errorf("%w: length[%d] = %v (must be finite and > 0)", ErrInvalid, q, length[q])
 		}
-		meanL += length[q]
 	}
 	m := len(signal)
-	meanL /= float64(m)
+	if m > MaxDUETPrompts || cfg.BaseN > MaxDUETPrompts || cfg.MaxN > MaxDUETPrompts {
+		return DUETAllocation{}, fmt.Errorf("%w: %d prompts, BaseN %d, MaxN %d (each must be ≤ %d)", ErrInvalid, m, cfg.BaseN, cfg.MaxN, MaxDUETPrompts)
+	}
+	// B = Fraction · B_full, B_full = (M·BaseN)·mean(L̂), in the reference's
+	// order of operations, with numpy's pairwise mean.
+	meanL := numpyPairwiseSum(length) / float64(m)
 	a := DUETAllocation{Counts: make([]int, m)}
-	a.Budget = cfg.Fraction * float64(cfg.BaseN) * float64(m) * meanL
+	a.Budget = cfg.Fraction * (float64(m*cfg.BaseN) * meanL)
+	if math.IsInf(a.Budget, 0) {
+		return DUETAllocation{}, fmt.Errorf("%w: token budget overflows (lengths up to %v)", ErrInvalid, slices.Max(length))
+	}
 	at := func(lambda float64) float64 {
 		sq := math.Sqrt(math.Max(lambda, 1e-30))
 		var used float64
@@ -116,20 +133,80 @@ func DUETAllocate(signal, length []float64, cfg DUETConfig) (DUETAllocation, err
 	// The reference evaluates the final allocation at the bracket's midpoint.
 	a.Lambda = math.Exp(0.5 * (lo + hi))
 	a.Used = at(a.Lambda)
+	a.Bisected = slices.Clone(a.Counts)
 	if !cfg.NoRepair && a.Used > a.Budget {
+		// The reference's trim (ray_trainer.py, step 4b): while Σ n·L̂ > B,
+		// decrement the longest prompt above MinN (lowest index on ties). The
+		// longest stays longest until it reaches MinN, so one pass in
+		// decreasing length suffices. The running total is re-summed in index
+		// order, as the reference sums, whenever it comes within 1e-9 of B, so
+		// the stopping decision is the reference's to the last bit.
 		order := make([]int, m)
 		for q := range order {
 			order[q] = q
 		}
 		sort.SliceStable(order, func(i, j int) bool { return length[order[i]] > length[order[j]] })
+		exact := func() float64 {
+			var s float64
+			for q, n := range a.Counts {
+				s += float64(n) * length[q]
+			}
+			return s
+		}
+		used := a.Used
 		for _, q := range order {
-			for a.Used > a.Budget && a.Counts[q] > cfg.MinN {
+			for a.Counts[q] > cfg.MinN {
+				if math.Abs(used-a.Budget) <= 1e-9*a.Budget {
+					used = exact()
+				}
+				if !(used > a.Budget) {
+					break
+				}
 				a.Counts[q]--
-				a.Used -= length[q]
+				used -= length[q]
 			}
 		}
+		a.Used = exact()
 	}
 	return a, nil
+}
+
+// MaxDUETPrompts bounds DUETAllocate's batch size, BaseN and MaxN, so that
+// M·BaseN and the counts stay far from overflow.
+const MaxDUETPrompts = 1 << 24
+
+// numpyPairwiseSum is numpy's float64 add.reduce (pairwise summation with
+// eight accumulators over blocks of up to 128), written out so that
+// DUETAllocate's budget B = Fraction·M·BaseN·mean(L̂) is bit-identical to
+// the reference's np.mean.
+func numpyPairwiseSum(x []float64) float64 {
+	n := len(x)
+	switch {
+	case n < 8:
+		var s float64
+		for _, v := range x {
+			s += v
+		}
+		return s
+	case n <= 128:
+		var r [8]float64
+		copy(r[:], x[:8])
+		i := 8
+		for ; i < n-n%8; i += 8 {
+			for j := range r {
+				r[j] += x[i+j]
+			}
+		}
+		s := ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+		for ; i < n; i++ {
+			s += x[i]
+		}
+		return s
+	default:
+		n2 := n / 2
+		n2 -= n2 % 8
+		return numpyPairwiseSum(x[:n2]) + numpyPairwiseSum(x[n2:])
+	}
 }
 
 // PropensityWeights returns DUET's inverse-propensity weights for a batch

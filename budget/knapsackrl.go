@@ -221,7 +221,7 @@ func ksOptimise(stats []PromptStat, mixed []int, rest int, c KnapsackRLConfig) (
 		capacity += c.MaxN - c.MinN
 	}
 	budget := float64(min(rest, capacity) + len(mixed)*c.MinN)
-	a, err := Allocate(items, budget, AllocOptions{Solver: SolverGreedy, Exact: true})
+	a, err := Allocate(items, budget, AllocateConfig{Solver: SolverGreedy, Exact: true})
 	if err != nil {
 		return nil, err
 	}

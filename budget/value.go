@@ -21,17 +21,17 @@ type Value interface {
 	Gain(n int) float64
 }
 
-// allocStepper is implemented by built-in values whose successive gains
+// stepper is implemented by built-in values whose successive gains
 // follow a two-term recurrence, so the greedy solvers never recompute a
 // power per step: first returns Gain(n) and a state, next advances the state
 // to Gain(n+1).
-type allocStepper interface {
-	first(n int) (float64, allocState)
-	next(s *allocState) float64
+type stepper interface {
+	first(n int) (float64, stepState)
+	next(s *stepState) float64
 }
 
-// allocState is the recurrence state of an allocStepper.
-type allocState struct {
+// stepState is the recurrence state of an stepper.
+type stepState struct {
 	a, b float64 // the two terms of the gain
 	n    float64 // the n the terms belong to
 }
@@ -67,14 +67,14 @@ func (v Knapsack) Gain(n int) float64 {
 	return math.Pow(p, m+1)*q*q*q + p*p*math.Pow(q, m+2)
 }
 
-func (v Knapsack) first(n int) (float64, allocState) {
+func (v Knapsack) first(n int) (float64, stepState) {
 	p, q := v.P, 1-v.P
 	m := float64(n)
-	s := allocState{a: math.Pow(p, m+1) * q * q * q, b: p * p * math.Pow(q, m+2), n: m}
+	s := stepState{a: math.Pow(p, m+1) * q * q * q, b: p * p * math.Pow(q, m+2), n: m}
 	return s.a + s.b, s
 }
 
-func (v Knapsack) next(s *allocState) float64 {
+func (v Knapsack) next(s *stepState) float64 {
 	s.a *= v.P
 	s.b *= 1 - v.P
 	s.n++
@@ -141,13 +141,13 @@ func (v BetaKnapsack) moments(n int) (a, b float64) {
 	return a, b
 }
 
-func (v BetaKnapsack) first(n int) (float64, allocState) {
+func (v BetaKnapsack) first(n int) (float64, stepState) {
 	a, b := v.moments(n)
-	s := allocState{a: a, b: b, n: float64(n)}
+	s := stepState{a: a, b: b, n: float64(n)}
 	return s.a + s.b, s
 }
 
-func (v BetaKnapsack) next(s *allocState) float64 {
+func (v BetaKnapsack) next(s *stepState) float64 {
 	// a = E[p^{n+1} q³] → E[p^{n+2} q³]; b = E[p² q^{n+2}] → E[p² q^{n+3}].
 	den := v.Alpha + v.Beta + s.n + 4
 	s.a *= (v.Alpha + s.n + 1) / den
@@ -170,14 +170,14 @@ func (v MixedGroup) Gain(n int) float64 {
 	return math.Pow(p, m)*q + math.Pow(q, m)*p
 }
 
-func (v MixedGroup) first(n int) (float64, allocState) {
+func (v MixedGroup) first(n int) (float64, stepState) {
 	p, q := v.P, 1-v.P
 	m := float64(n)
-	s := allocState{a: math.Pow(p, m) * q, b: math.Pow(q, m) * p, n: m}
+	s := stepState{a: math.Pow(p, m) * q, b: math.Pow(q, m) * p, n: m}
 	return s.a + s.b, s
 }
 
-func (v MixedGroup) next(s *allocState) float64 {
+func (v MixedGroup) next(s *stepState) float64 {
 	s.a *= v.P
 	s.b *= 1 - v.P
 	s.n++
@@ -243,8 +243,8 @@ func GVM(g, p, alpha, beta float64) (Neyman, error) {
 	return Neyman{Sigma: g / math.Sqrt(p+alpha/math.Pow(p, beta-1))}, nil
 }
 
-// allocCheckValue validates the parameters of built-in values.
-func allocCheckValue(i int, v Value) error {
+// checkValue validates the parameters of built-in values.
+func checkValue(i int, v Value) error {
 	bad := func(field string, x float64, want string) error {
 		return fmt.Errorf("%w: items[%d].Value.%s = %v (%s)", ErrInvalid, i, field, x, want)
 	}

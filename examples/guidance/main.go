@@ -4,11 +4,11 @@
 //
 //  1. it samples thinking traces from a toy model whose end-of-thinking
 //     probability is low until its internal plan is done, and trains a
-//     budget.Head on them (features → Gamma over log of remaining length);
+//     guidance.Head on them (features → Gamma over log of remaining length);
 //  2. it decodes fresh questions with and without guidance at budgets of
 //     250, 500 and 1000 thinking tokens (and with the budget-forcing
 //     baseline), and prints budget adherence and length distributions;
-//  3. it compares the head with the feature-free budget.LengthModel fallback
+//  3. it compares the head with the feature-free guidance.LengthModel fallback
 //     and checks the first-step difficulty signal;
 //  4. it writes out/guidance_lengths.png, histograms of thinking lengths
 //     at a budget of 500 tokens with a line at the budget.
@@ -33,7 +33,7 @@ import (
 
 	"gonum.org/v1/gonum/stat"
 
-	"github.com/budgetkit/budgetkit/budget"
+	"github.com/budgetkit/budgetkit/budget/guidance"
 )
 
 // The toy vocabulary: token 0 ends thinking, token 1 is a newline, tokens
@@ -119,10 +119,10 @@ func sample(rng *rand.Rand, logits []float64, probs []float64) int {
 	return slices.Index(logits, m)
 }
 
-// controller is what the decoding loop talks to: budget.Guide,
-// budget.BudgetForcing, or nothing.
+// controller is what the decoding loop talks to: guidance.Guide,
+// guidance.Forcing, or nothing.
 type controller interface {
-	Advance(budget.GuideToken) error
+	Advance(guidance.Token) error
 }
 
 type trace struct {
@@ -135,7 +135,7 @@ type trace struct {
 
 // decode runs one question to the end of thinking under a controller
 // (nil = unguided).
-func decode(rng *rand.Rand, head *budget.Head, ctl controller) trace {
+func decode(rng *rand.Rand, head *guidance.Head, ctl controller) trace {
 	m, total := newQuestion(rng)
 	tr := trace{plan: total}
 	logits := make([]float64, vocab)
@@ -144,12 +144,12 @@ func decode(rng *rand.Rand, head *budget.Head, ctl controller) trace {
 	for i := range all {
 		all[i] = i
 	}
-	params := make([]budget.Gamma, vocab)
+	params := make([]guidance.Gamma, vocab)
 	for t := 0; t < maxThinking; t++ {
 		m.logits(logits)
 		h := m.features()
 		switch c := ctl.(type) {
-		case *budget.Guide:
+		case *guidance.Guide:
 			if c.Due() {
 				if err := head.Score(h, all, params); err != nil {
 					log.Fatal(err)
@@ -158,7 +158,7 @@ func decode(rng *rand.Rand, head *budget.Head, ctl controller) trace {
 					log.Fatal(err)
 				}
 			}
-		case *budget.BudgetForcing:
+		case *guidance.Forcing:
 			if _, err := c.Apply(logits); err != nil {
 				log.Fatal(err)
 			}
@@ -167,7 +167,7 @@ func decode(rng *rand.Rand, head *budget.Head, ctl controller) trace {
 		tr.feats = append(tr.feats, h)
 		tr.tokens = append(tr.tokens, v)
 		if ctl != nil {
-			if err := ctl.Advance(budget.GuideToken{ID: v, Newline: v == newline}); err != nil {
+			if err := ctl.Advance(guidance.Token{ID: v, Newline: v == newline}); err != nil {
 				log.Fatal(err)
 			}
 		}
@@ -177,7 +177,7 @@ func decode(rng *rand.Rand, head *budget.Head, ctl controller) trace {
 		}
 		m.emit(v)
 	}
-	if g, ok := ctl.(*budget.Guide); ok {
+	if g, ok := ctl.(*guidance.Guide); ok {
 		tr.diff, _ = g.Difficulty()
 	}
 	return tr
@@ -185,12 +185,12 @@ func decode(rng *rand.Rand, head *budget.Head, ctl controller) trace {
 
 // examples turns traces into training examples: at position i the emitted
 // token has L = T − i thinking tokens remaining (the end token has L = 1).
-func examples(trs []trace) []budget.TrainExample {
-	var ex []budget.TrainExample
+func examples(trs []trace) []guidance.TrainExample {
+	var ex []guidance.TrainExample
 	for _, tr := range trs {
 		T := len(tr.tokens)
 		for i, v := range tr.tokens {
-			ex = append(ex, budget.TrainExample{Features: tr.feats[i], Token: v, Remaining: float64(T - i)})
+			ex = append(ex, guidance.TrainExample{Features: tr.feats[i], Token: v, Remaining: float64(T - i)})
 		}
 	}
 	return ex
@@ -294,11 +294,11 @@ func run(w io.Writer, cfg runConfig, out string) ([]summary, error) {
 	for i := 0; i < 100; i++ {
 		test = append(test, decode(rng, nil, nil))
 	}
-	head, err := budget.NewHead(vocab, 2)
+	head, err := guidance.NewHead(vocab, 2)
 	if err != nil {
 		return nil, err
 	}
-	tr, err := budget.NewTrainer(head, budget.TrainConfig{LearningRate: cfg.lr, BatchSize: 256, Epochs: cfg.epochs, Seed: 1, LazyAdam: true})
+	tr, err := guidance.NewTrainer(head, guidance.TrainerConfig{LearningRate: cfg.lr, BatchSize: 256, Epochs: cfg.epochs, Seed: 1, LazyAdam: true})
 	if err != nil {
 		return nil, err
 	}
@@ -316,7 +316,7 @@ func run(w io.Writer, cfg runConfig, out string) ([]summary, error) {
 	for _, t := range train {
 		lengths = append(lengths, len(t.tokens))
 	}
-	lm, err := budget.FitLengthModel(lengths, budget.LengthFitConfig{})
+	lm, err := guidance.FitLengthModel(lengths, guidance.LengthFitConfig{})
 	if err != nil {
 		return nil, err
 	}
@@ -324,7 +324,7 @@ func run(w io.Writer, cfg runConfig, out string) ([]summary, error) {
 	for _, t := range test {
 		for i := range t.tokens {
 			g, _ := lm.Predict(i)
-			lmNLL -= g.LogProb(budget.RemainingToX(float64(len(t.tokens) - i)))
+			lmNLL -= g.LogProb(guidance.RemainingToX(float64(len(t.tokens) - i)))
 		}
 	}
 	lmNLL /= float64(len(testEx))
@@ -344,14 +344,14 @@ func run(w io.Writer, cfg runConfig, out string) ([]summary, error) {
 	var sums []summary
 	for _, b := range []int{250, 500, 1000} {
 		guided := run(func() controller {
-			g, err := budget.NewGuide(b, endThinking, budget.GuideConfig{})
+			g, err := guidance.NewGuide(b, endThinking, guidance.Config{})
 			if err != nil {
 				log.Fatal(err)
 			}
 			return g
 		})
 		forced := run(func() controller {
-			f, err := budget.NewBudgetForcing(b, endThinking)
+			f, err := guidance.NewForcing(b, endThinking)
 			if err != nil {
 				log.Fatal(err)
 			}

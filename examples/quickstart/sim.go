@@ -197,16 +197,13 @@ func knapsackRL(batch []int, ids []string, tr *estimate.Tracker, total int) ([]i
 }
 
 // posteriorGreedy maximises the Knapsack value averaged over each prompt's
-// Beta posterior (the prior for prompts never seen).
-func posteriorGreedy(batch []int, ids []string, tr *estimate.Tracker, total int) ([]int, error) {
-	items := make([]budget.Item, len(batch))
-	for i, id := range ids {
-		a, b, err := tr.Posterior(id) // the prior for a prompt never seen
-		if err != nil {
-			return nil, err
-		}
-		items[i] = budget.Item{Value: budget.BetaKnapsack{Alpha: a, Beta: b}, Min: 2, Max: 128}
+// Beta posterior (the tracker's prior for prompts never seen), within
+// Knapsack RL's bounds of 2 and 128 rollouts.
+func posteriorGreedy(_ []int, ids []string, tr *estimate.Tracker, total int) ([]int, error) {
+	items, err := budget.BetaItems(ids, tr)
+	if err != nil {
+		return nil, err
 	}
-	a, err := budget.Allocate(items, float64(total), budget.AllocOptions{Exact: true})
+	a, err := budget.Allocate(items, float64(total), budget.AllocateConfig{Exact: true})
 	return a.Counts, err
 }

@@ -14,7 +14,7 @@ import (
 	"os"
 	"text/tabwriter"
 
-	"github.com/budgetkit/budgetkit/budget"
+	"github.com/budgetkit/budgetkit/budget/schedule"
 )
 
 const (
@@ -22,7 +22,7 @@ const (
 	peak  = 3e-4
 )
 
-func must(s budget.Schedule, err error) budget.Schedule {
+func must(s schedule.Schedule, err error) schedule.Schedule {
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -41,28 +41,28 @@ func main() {
 // lrProfile is a named learning-rate profile.
 type lrProfile struct {
 	name string
-	s    budget.Schedule
+	s    schedule.Schedule
 }
 
 // tokenProfile is a named thinking-budget curriculum.
 type tokenProfile struct {
 	name string
-	s    budget.TokenSchedule
+	s    schedule.Budget
 }
 
 // run prints the tables to w and writes the pictures to out.
 func run(w io.Writer, out string) error {
 
-	warm := func(s budget.Schedule) budget.Schedule { return must(budget.Warmup(s, 500)) }
+	warm := func(s schedule.Schedule) schedule.Schedule { return must(schedule.Warmup(s, 500)) }
 	lr := []lrProfile{
-		{"cosine", warm(must(budget.Cosine(peak, peak/10, steps-500)))},
-		{"linear", warm(must(budget.Polynomial(peak, 0, steps-500, 1)))},
-		{"REX", warm(must(budget.REX(peak, steps-500)))},
-		{"WSD (20% 1-sqrt)", must(budget.WSD(peak, 0, steps, 500, 0.2, budget.DecaySqrt))},
-		{"OneCycle", must(budget.OneCycle(peak, steps, budget.OneCycleConfig{}))},
-		{"inverse sqrt (w = 1,000)", warm(must(budget.InvSqrt(peak, 1000)))},
-		{"step ×0.1 @ 50%, 75%", warm(must(budget.MultiStep(peak, 0.1, []int{4750, 7125})))},
-		{"REX per 1,000 steps", warm(must(budget.Every(must(budget.REX(peak, steps-500)), 1000)))},
+		{"cosine", warm(must(schedule.Cosine(peak, peak/10, steps-500)))},
+		{"linear", warm(must(schedule.Polynomial(peak, 0, steps-500, 1)))},
+		{"REX", warm(must(schedule.REX(peak, steps-500)))},
+		{"WSD (20% 1-sqrt)", must(schedule.WSD(peak, 0, steps, 500, 0.2, schedule.DecaySqrt))},
+		{"OneCycle", must(schedule.OneCycle(peak, steps, schedule.OneCycleConfig{}))},
+		{"inverse sqrt (w = 1,000)", warm(must(schedule.InvSqrt(peak, 1000)))},
+		{"step ×0.1 @ 50%, 75%", warm(must(schedule.MultiStep(peak, 0.1, []int{4750, 7125})))},
+		{"REX per 1,000 steps", warm(must(schedule.Every(must(schedule.REX(peak, steps-500)), 1000)))},
 	}
 	at := []int{0, 250, 500, 2500, 5000, 7500, 9000, 9999}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -81,8 +81,8 @@ func run(w io.Writer, out string) error {
 	tw.Flush()
 
 	tokens := []tokenProfile{
-		{"exp decay ×0.7 per 1,000 steps, min 256", budget.ExpDecay{B0: 4096, Gamma: 0.7, T: 1000, Min: 256}},
-		{"linear 4096 → 1024", budget.LinearBudget{B0: 4096, End: 1024, Steps: 8000}},
+		{"exp decay ×0.7 per 1,000 steps, min 256", schedule.ExpDecay{B0: 4096, Gamma: 0.7, T: 1000, Min: 256}},
+		{"linear 4096 → 1024", schedule.LinearBudget{B0: 4096, End: 1024, Steps: 8000}},
 	}
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
