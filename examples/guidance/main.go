@@ -340,7 +340,8 @@ func run(w io.Writer, cfg runConfig, out string) ([]summary, error) {
 		return trs
 	}
 	unguided := run(func() controller { return nil })
-	fmt.Fprintf(w, "%-22s %7s %7s %7s %9s %10s %9s\n", "configuration", "mean", "median", "p90", "≤ budget", "≤ 1.1·B", "cut off")
+	fmt.Fprintf(w, "%-22s %24s   %s\n", "", "thinking tokens", "share of the questions")
+	fmt.Fprintf(w, "%-22s %7s %8s %7s %14s %16s %12s\n", "configuration", "mean", "median", "p90", "within B (%)", "within 1.1·B (%)", "cut off (%)")
 	var sums []summary
 	for _, b := range []int{250, 500, 1000} {
 		guided := run(func() controller {
@@ -362,7 +363,7 @@ func run(w io.Writer, cfg runConfig, out string) ([]summary, error) {
 			summarise(fmt.Sprintf("guided B=%d", b), guided, b),
 			summarise(fmt.Sprintf("budget forcing B=%d", b), forced, b),
 		} {
-			fmt.Fprintf(w, "%-22s %7.0f %7.0f %7.0f %8.0f%% %9.0f%% %8.0f%%\n", s.name, s.mean, s.median, s.p90, 100*s.adh, 100*s.adh11, 100*s.cut)
+			fmt.Fprintf(w, "%-22s %7.0f %8.0f %7.0f %14.0f %16.0f %12.0f\n", s.name, s.mean, s.median, s.p90, 100*s.adh, 100*s.adh11, 100*s.cut)
 			sums = append(sums, s)
 		}
 		if b == 1000 {

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"image/png"
 	"math"
 	"os"
 	"path/filepath"
@@ -165,15 +166,7 @@ func Save(p *plot.Plot, w, h vg.Length, dir, name string) (string, error) {
 		leg.Top, leg.Left = true, true
 		leg.Draw(lc)
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return "", err
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
-		f.Close()
-		return "", err
-	}
-	return path, f.Close()
+	return path, writePNG(path, img)
 }
 
 // NiceTicks places about N labelled ticks (default 6) at multiples of 1,
@@ -331,13 +324,20 @@ func SaveStack(plots []*plot.Plot, w, h vg.Length, dir, name string) (string, er
 		leg.Draw(lc)
 	}
 	path := filepath.Join(dir, name)
+	return path, writePNG(path, img)
+}
+
+// writePNG encodes the canvas with the best compression: the pictures are
+// committed beside the examples' READMEs, so size matters more than time.
+func writePNG(path string, img *vgimg.Canvas) error {
 	f, err := os.Create(path)
 	if err != nil {
-		return "", err
+		return err
 	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
+	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	if err := enc.Encode(f, img.Image()); err != nil {
 		f.Close()
-		return "", err
+		return err
 	}
-	return path, f.Close()
+	return f.Close()
 }
