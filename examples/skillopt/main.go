@@ -17,7 +17,8 @@
 //     seed 42) on 160 training and 40 validation tasks, and prints the
 //     validation curve step by step from the audit trail;
 //  2. counts the steps by decision and reason, the edits applied, refused
-//     and dropped, and prints the best skill document;
+//     and dropped, with a legend of what each count counts, and prints the
+//     best skill document as shipped (an empty protected block removed);
 //  3. runs an accept-everything baseline — the same evaluator, proposer,
 //     number of steps, batch size and edit schedule, but every applicable
 //     edit is kept and nothing is gated — and scores both final documents
