@@ -19,7 +19,7 @@ func plotResults(res results, out string) (string, error) {
 		"tokens spent per model (log scale)", "MAE of per-task accuracy (pp)")
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = plotx.LogTicks{}
-	lo, hi := 1e300, 0.0
+	lo, hi, top := 1e300, 0.0, 0.0
 	for si, s := range strategies {
 		pts := make(plotter.XYs, len(checkpoints))
 		errs := make(plotter.YErrors, len(checkpoints))
@@ -27,7 +27,7 @@ func plotResults(res results, out string) (string, error) {
 			m, sd := stat.MeanStdDev(res.mae[si][c], nil)
 			pts[c].X, pts[c].Y = stat.Mean(res.tokens[si][c], nil), 100*m
 			errs[c].Low, errs[c].High = 100*sd, 100*sd
-			lo, hi = min(lo, pts[c].X), max(hi, pts[c].X)
+			lo, hi, top = min(lo, pts[c].X), max(hi, pts[c].X), max(top, 100*(m+sd))
 		}
 		line, points, err := plotter.NewLinePoints(pts)
 		if err != nil {
@@ -48,7 +48,7 @@ func plotResults(res results, out string) (string, error) {
 	}
 	lo, hi = lo/1.2, hi*1.2
 	p.X.Min, p.X.Max = lo, hi
-	p.Y.Min = 0
+	p.Y.Min, p.Y.Max = 0, 1.08*top
 	if err := plotx.HLine(p, "floor (true ability)", 100*stat.Mean(res.floor, nil), lo, hi, plotx.Gray); err != nil {
 		return "", err
 	}

@@ -15,7 +15,11 @@ func TestAdaptiveSamplersTeachMore(t *testing.T) {
 	for i, s := range sources {
 		names[i] = s.name
 	}
-	for seed := uint64(1); seed <= 3; seed++ {
+	seeds := uint64(3)
+	if testing.Short() {
+		seeds = 1
+	}
+	for seed := uint64(1); seed <= seeds; seed++ {
 		var res []runResult
 		for _, m := range methods {
 			s, err := m.newSampler(names)

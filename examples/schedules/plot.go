@@ -17,7 +17,7 @@ func plotProfiles(lr []lrProfile, tokens []tokenProfile, out string) ([]string, 
 	}
 	xs = append(xs, steps-1)
 	p := plotx.New(fmt.Sprintf("Learning-rate profiles over a %s-step budget (peak 3e-4)", plotx.Number(steps, 0)),
-		"training step", "learning rate (×10⁻⁴)")
+		"training step", "learning rate (units of 1e-4)")
 	p.X.Min, p.X.Max = 0, steps
 	for i, prof := range lr {
 		ys := make([]float64, len(xs))
