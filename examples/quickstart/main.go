@@ -118,23 +118,32 @@ func runAll(o options, norm grposim.Normalization) (setup, []summary, error) {
 // run runs the comparison under both normalisations and writes the
 // report to w and the picture to o.out.
 func run(w io.Writer, o options) error {
-	// The two normalisations run side by side, one per core.
+	s, tok, grp, err := runBoth(o)
+	if err != nil {
+		return err
+	}
+	return report(w, o, s, tok, grp)
+}
+
+// runBoth runs every strategy under per-token and per-group
+// normalisation, side by side, one per core.
+func runBoth(o options) (s setup, tok, grp []summary, err error) {
 	var (
-		s        setup
-		tok, grp []summary
-		errTok   error
-		wg       sync.WaitGroup
+		errTok error
+		wg     sync.WaitGroup
 	)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		s, tok, errTok = runAll(o, grposim.PerToken)
 	}()
-	_, grp, err := runAll(o, grposim.PerGroup)
+	_, grp, err = runAll(o, grposim.PerGroup)
 	wg.Wait()
-	if err = errors.Join(errTok, err); err != nil {
-		return err
-	}
+	return s, tok, grp, errors.Join(errTok, err)
+}
+
+// report writes the tables, the sentences and the picture.
+func report(w io.Writer, o options, s setup, tok, grp []summary) error {
 	fmt.Fprintf(w, "%d prompts from %d sources, %d prompts per step, a budget of %d rollouts per step (%d per prompt on average),\n",
 		len(s.passRates), len(s.sources), o.batch, o.batch*o.perPrompt, o.perPrompt)
 	fmt.Fprintf(w, "%d steps, GRPO learning rate η = %g per group; mean ± sd over seeds 1–%d. The mean pass rate starts at %.3f.\n\n",
