@@ -36,8 +36,9 @@ func ExamplePolicy_Rollout() {
 // ExpectedGradient is E[g(K, n)] for K ~ Binomial(n, p).
 func ExampleExpectedGradient() {
 	for _, n := range []int{2, 8, 32} {
-		fmt.Printf("n=%2d  E[g]/n at p=0.5: %.3f  at p=0.05: %.3f\n", n,
-			grposim.ExpectedGradient(0.5, n, false)/float64(n), grposim.ExpectedGradient(0.05, n, false)/float64(n))
+		a, _ := grposim.ExpectedGradient(0.5, n, false)
+		b, _ := grposim.ExpectedGradient(0.05, n, false)
+		fmt.Printf("n=%2d  E[g]/n at p=0.5: %.3f  at p=0.05: %.3f\n", n, a/float64(n), b/float64(n))
 	}
 	// Output:
 	// n= 2  E[g]/n at p=0.5: 0.177  at p=0.05: 0.034

@@ -81,11 +81,20 @@ func GroupGradient(k, n int, populationStd bool) float64 {
 	return math.Sqrt(kk * (nn - kk) * (nn - 1) / nn)
 }
 
+// MaxExpectedN bounds the group size ExpectedGradient and ExpectedStep
+// accept: their sum is O(n).
+const MaxExpectedN = 1 << 20
+
 // ExpectedGradient returns E[g(K, n)] for K ~ Binomial(n, p), summed
-// exactly over k in O(n). It returns 0 for n < 2 or p outside (0, 1).
-func ExpectedGradient(p float64, n int, populationStd bool) float64 {
-	if n < 2 || !(p > 0 && p < 1) {
-		return 0
+// exactly over k in O(n) with the binomial weights in log space. It
+// returns 0 for n < 2 or p ∈ {0, 1}, and an error for p outside [0, 1] or
+// n outside [0, MaxExpectedN].
+func ExpectedGradient(p float64, n int, populationStd bool) (float64, error) {
+	if !(p >= 0 && p <= 1) || n < 0 || n > MaxExpectedN {
+		return 0, fmt.Errorf("%w: p = %v, n = %d (need p in [0, 1], n in [0, %d])", ErrInvalid, p, n, MaxExpectedN)
+	}
+	if n < 2 || p == 0 || p == 1 {
+		return 0, nil
 	}
 	// Binomial probabilities in log space: no overflow for large n.
 	lp, lq := math.Log(p), math.Log1p(-p)
@@ -96,7 +105,7 @@ func ExpectedGradient(p float64, n int, populationStd bool) float64 {
 		b, _ := math.Lgamma(float64(n - k + 1))
 		e += math.Exp(lgn-a-b+float64(k)*lp+float64(n-k)*lq) * GroupGradient(k, n, populationStd)
 	}
-	return e
+	return e, nil
 }
 
 // Group is one prompt's rollouts in a training batch.
@@ -185,6 +194,9 @@ func (pl *Policy) Update(groups []Group) (int, error) {
 		if g.Rollouts < 0 || g.Successes < 0 || g.Successes > g.Rollouts {
 			return 0, fmt.Errorf("%w: groups[%d] has %d successes of %d rollouts", ErrInvalid, i, g.Successes, g.Rollouts)
 		}
+		if g.Rollouts > math.MaxInt-total {
+			return 0, fmt.Errorf("%w: groups[%d].Rollouts = %d overflows the batch's total", ErrInvalid, i, g.Rollouts)
+		}
 		if g.Rollouts > 0 {
 			total += g.Rollouts
 			nonEmpty++
@@ -214,8 +226,9 @@ func ExpectedStep(p float64, n int, meanGroup float64, cfg Config) (float64, err
 	if err != nil {
 		return 0, err
 	}
-	if n < 0 || !(p >= 0 && p <= 1) {
-		return 0, fmt.Errorf("%w: p = %v, n = %d", ErrInvalid, p, n)
+	e, err := ExpectedGradient(p, n, cfg.PopulationStd)
+	if err != nil {
+		return 0, err
 	}
 	denom := float64(n)
 	if cfg.Normalization == PerToken {
@@ -227,7 +240,7 @@ func ExpectedStep(p float64, n int, meanGroup float64, cfg Config) (float64, err
 	if n < 2 {
 		return 0, nil
 	}
-	return cfg.LearningRate * ExpectedGradient(p, n, cfg.PopulationStd) / denom, nil
+	return cfg.LearningRate * e / denom, nil
 }
 
 func sigmoid(x float64) float64 {

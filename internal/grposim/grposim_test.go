@@ -92,7 +92,10 @@ func TestExpectedGradientEnumeration(t *testing.T) {
 					}
 					want += prob * bruteGradient(theta, ys, pop)
 				}
-				got := ExpectedGradient(p, n, pop)
+				got, err := ExpectedGradient(p, n, pop)
+				if err != nil {
+					t.Fatal(err)
+				}
 				if math.Abs(got-want) > 1e-6*(1+want) {
 					t.Errorf("n=%d p=%v pop=%v: E[g] = %v, enumeration %v", n, p, pop, got, want)
 				}
@@ -230,6 +233,17 @@ func TestInvalid(t *testing.T) {
 	if _, err := ExpectedStep(0.5, 4, 0, Config{Normalization: PerToken}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("ExpectedStep with n̄ = 0: err = %v", err)
 	}
+	for _, c := range []struct {
+		p float64
+		n int
+	}{{math.NaN(), 4}, {-0.5, 4}, {0.5, -1}, {0.5, MaxExpectedN + 1}} {
+		if _, err := ExpectedGradient(c.p, c.n, false); !errors.Is(err, ErrInvalid) {
+			t.Errorf("ExpectedGradient(%v, %d): err = %v", c.p, c.n, err)
+		}
+	}
+	if _, err := pl.Update([]Group{{1, 1, math.MaxInt}, {1, 1, math.MaxInt}}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("Update with overflowing rollouts: err = %v", err)
+	}
 	if got := (Normalization(5)).String(); got != "Normalization(5)" {
 		t.Errorf("String() = %q", got)
 	}
@@ -253,4 +267,41 @@ func BenchmarkUpdate(b *testing.B) {
 		n, _ := pl.Update(gs)
 		sink += n
 	}
+}
+
+// FuzzUpdate feeds arbitrary pass rates and groups: every call either
+// fails with ErrInvalid and leaves θ unchanged, or leaves every θ finite.
+func FuzzUpdate(f *testing.F) {
+	f.Add(0.3, 0.9, 0, 3, 8, 1, 0, 2, false)
+	f.Add(0.0, 1.0, 1, 1, 1, 0, 5, 5, true)
+	f.Fuzz(func(t *testing.T, p0, p1 float64, j0, k0, n0, j1, k1, n1 int, perToken bool) {
+		cfg := Config{LearningRate: 5}
+		if perToken {
+			cfg.Normalization = PerToken
+		}
+		pl, err := NewPolicy([]float64{p0, p1}, cfg)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("NewPolicy: %v", err)
+			}
+			return
+		}
+		before := []float64{pl.Theta(0), pl.Theta(1)}
+		for range 3 {
+			_, err := pl.Update([]Group{{j0, k0, n0}, {j1, k1, n1}})
+			after := []float64{pl.Theta(0), pl.Theta(1)}
+			if err != nil {
+				if !errors.Is(err, ErrInvalid) || !slices.Equal(before, after) {
+					t.Fatalf("Update: %v, θ %v → %v", err, before, after)
+				}
+				return
+			}
+			for j, th := range after {
+				if math.IsNaN(th) || math.IsInf(th, 0) || math.IsNaN(pl.P(j)) {
+					t.Fatalf("θ[%d] = %v", j, th)
+				}
+			}
+			before = after
+		}
+	})
 }
