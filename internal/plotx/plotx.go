@@ -161,6 +161,9 @@ func Save(p *plot.Plot, w, h vg.Length, dir, name string) (string, error) {
 	if r.Max.X > r.Min.X {
 		legW = r.Max.X - r.Min.X + vg.Points(14)
 	}
+	if tw := p.Title.TextStyle.Rectangle(p.Title.Text).Max.X; tw > w-legW {
+		return "", fmt.Errorf("plotx: title %q is wider than its plot (%.0f > %.0f points)", p.Title.Text, tw.Points(), (w - legW).Points())
+	}
 	p.Draw(draw.Crop(dc, 0, -legW, 0, 0))
 	if legW > 0 {
 		lc := draw.Crop(dc, w-legW+vg.Points(6), 0, 0, 0)
@@ -310,6 +313,9 @@ func SaveStack(plots []*plot.Plot, w, h vg.Length, dir, name string) (string, er
 		legW = r.Max.X - r.Min.X + vg.Points(14)
 	}
 	for i, p := range plots {
+		if tw := p.Title.TextStyle.Rectangle(p.Title.Text).Max.X; tw > w-legW {
+			return "", fmt.Errorf("plotx: title %q is wider than its plot (%.0f > %.0f points)", p.Title.Text, tw.Points(), (w - legW).Points())
+		}
 		saved := p.Legend
 		p.Legend = plot.NewLegend()
 		top := total - h*vg.Length(i)

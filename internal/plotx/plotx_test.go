@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/plot"
@@ -66,6 +67,10 @@ func TestSave(t *testing.T) {
 	}
 	if st, err := os.Stat(path); err != nil || st.Size() == 0 {
 		t.Fatalf("%s: %v", path, err)
+	}
+	long := New(strings.Repeat("a very long title ", 20), "x", "y")
+	if _, err := Save(long, 4*vg.Inch, 3*vg.Inch, dir, "c.png"); err == nil {
+		t.Error("a title wider than the picture was accepted")
 	}
 	if _, err := Save(plot.New(), vg.Inch, vg.Inch, dir, "b.png"); err == nil {
 		t.Error("a plot without title or labels was saved")
