@@ -11,11 +11,13 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
+	"sync"
 	"text/tabwriter"
 
 	"gonum.org/v1/gonum/stat"
@@ -86,19 +88,32 @@ func run(w io.Writer, seeds, steps int, out string) error {
 	for i, s := range sources {
 		names[i] = s.name
 	}
+	// The runs are independent: two at a time, one per core.
 	results := make([][]runResult, len(methods))
+	errs := make([]error, len(methods)*seeds)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 2)
 	for mi, m := range methods {
-		for seed := uint64(1); seed <= uint64(seeds); seed++ {
-			s, err := m.newSampler(names)
-			if err != nil {
-				return err
-			}
-			res, err := simulate(s, m.useful, seed, steps)
-			if err != nil {
-				return fmt.Errorf("%s, seed %d: %w", m.name, seed, err)
-			}
-			results[mi] = append(results[mi], res)
+		results[mi] = make([]runResult, seeds)
+		for k := range seeds {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				s, err := m.newSampler(names)
+				if err == nil {
+					results[mi][k], err = simulate(s, m.useful, uint64(k+1), steps)
+				}
+				if err != nil {
+					errs[mi*seeds+k] = fmt.Errorf("%s, seed %d: %w", m.name, k+1, err)
+				}
+			}()
 		}
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	fmt.Fprintf(w, "%d sources × %d prompts, %d prompts per step, %d rollouts each, %d steps, GRPO η = %g; mean ± sd over seeds 1–%d.\n",
 		len(sources), promptsPerSource, batch, rollouts, steps, grposim.DefaultLearningRate, seeds)
