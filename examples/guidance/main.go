@@ -16,7 +16,7 @@
 // It needs no flags and no network. By default it trains for 3 epochs at
 // learning rate 0.2 and decodes 200 questions per configuration (about
 // 4 s of CPU); -full trains for 12 epochs at 0.05 and decodes 1000 (about
-// 11 s).
+// 10 s).
 //
 //	go run ./examples/guidance [-full] [-out out]
 package main
