@@ -119,22 +119,18 @@ func VLine(p *plot.Plot, name string, x, y0, y1 float64, c color.Color) error {
 }
 
 // MovingAverage returns the trailing mean of ys over window points (fewer
-// at the start). A window below 2 returns a copy of ys.
+// at the start). A window below 2 returns a copy of ys. Each mean is summed
+// afresh (O(n·window)), so no rounding accumulates along the series.
 func MovingAverage(ys []float64, window int) []float64 {
+	window = max(window, 1)
 	out := make([]float64, len(ys))
-	var sum float64
-	for i, y := range ys {
-		sum += y
-		if window > 1 && i >= window {
-			sum -= ys[i-window]
+	for i := range ys {
+		lo := max(0, i-window+1)
+		var sum float64
+		for _, y := range ys[lo : i+1] {
+			sum += y
 		}
-		n := i + 1
-		if window > 1 {
-			n = min(n, window)
-		} else {
-			sum, n = y, 1
-		}
-		out[i] = sum / float64(n)
+		out[i] = sum / float64(i+1-lo)
 	}
 	return out
 }
