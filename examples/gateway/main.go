@@ -28,6 +28,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -384,7 +385,11 @@ func printReport(w io.Writer, rep report, n int, share float64, fit router.Casca
 		firstToken[strong]+time.Duration(240/tokensPerS[strong]*float64(time.Second)).Round(100*time.Millisecond),
 		firstToken[strong]+time.Duration(400/tokensPerS[strong]*float64(time.Second)).Round(100*time.Millisecond))
 	fmt.Fprintln(w, "the answer comes back. The cascade pays for every stage it tries (here "+orderNames(fit.Order)+")")
-	fmt.Fprintf(w, "and escalates when an answer's confidence is below its stage's threshold (%.3f).\n", fit.Thresholds)
+	ths := make([]string, len(fit.Thresholds))
+	for i, t := range fit.Thresholds {
+		ths[i] = fmt.Sprintf("%.3f", t)
+	}
+	fmt.Fprintf(w, "and escalates when an answer's confidence is below its stage's threshold (%s).\n", strings.Join(ths, ", "))
 	for _, res := range rep.results[2 : len(rep.results)-1] {
 		verb := "stayed within"
 		if res.spent > rep.budget {
