@@ -52,11 +52,11 @@ func TestClaims(t *testing.T) {
 	}
 	text := strings.Join(strings.Fields(out.String()), " ")
 	for _, want := range []string{
-		"so its share of groups with a gradient is below uniform's",
-		"and Knapsack RL ends above uniform",
-		"is no bigger a step, and Knapsack RL ends below uniform",
-		"ends above uniform (0.",
-		"the final pass rate is above the default's alone under both normalisations",
+		"but its share of groups with a gradient is below uniform's",
+		"a larger step and Knapsack RL ends above uniform",
+		"it does not, and Knapsack RL ends below uniform",
+		"ends above uniform with per-token",
+		"and it ends above the default's alone under both normalisations",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q", want)

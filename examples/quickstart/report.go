@@ -125,19 +125,19 @@ func explain(tok, grp []summary, sources []string) []string {
 		}
 	}
 	return []string{
-		fmt.Sprintf("Knapsack RL maximises the effective-gradient ratio (the share of rollouts in groups that mix successes "+
-			"and failures), %.1f%% against uniform's %.1f%%. It gets there by giving 2 rollouts to prompts whose recent "+
-			"outcomes were all successes or all failures, so its share of groups with a gradient is %s uniform's (%.1f%% vs %.1f%%).",
+		fmt.Sprintf("Knapsack RL raises the effective-gradient ratio (%.1f%% against uniform's %.1f%%) but its share of "+
+			"groups with a gradient is %s uniform's (%.1f%% vs %.1f%%): it gives 2 rollouts to prompts whose recent outcomes "+
+			"were all successes or all failures.",
 			100*mean(k.effective), 100*mean(u.effective), compare(k.mixed, u.mixed, minShare), 100*mean(k.mixed), 100*mean(u.mixed)),
-		fmt.Sprintf("Whether that raises the pass rate depends on the trainer's loss. With per-token normalisation a group's step "+
-			"grows with its rollouts, and Knapsack RL ends %s uniform (%.3f vs %.3f); with per-group normalisation a bigger group "+
-			"is no bigger a step, and Knapsack RL ends %s uniform (%.3f vs %.3f). budgetkit's default keeps doubt about prompts "+
-			"seen a few times, spreads rollouts more evenly and ends %s uniform (%.3f) and %s it (%.3f) respectively.",
+		fmt.Sprintf("Whether that pays depends on the loss: with per-token normalisation a larger group takes a larger step "+
+			"and Knapsack RL ends %s uniform (%.3f vs %.3f); with per-group normalisation it does not, and Knapsack RL ends "+
+			"%s uniform (%.3f vs %.3f), while budgetkit's default, whose posterior spreads rollouts more evenly, ends %s "+
+			"uniform with per-token (%.3f) and %s it with per-group normalisation (%.3f).",
 			compare(k.success, u.success, minSuccess), mean(k.success), mean(u.success),
 			compare(gk.success, gu.success, minSuccess), mean(gk.success), mean(gu.success),
 			compare(d.success, u.success, minSuccess), mean(d.success), compare(gd.success, gu.success, minSuccess), mean(gd.success)),
-		fmt.Sprintf("DUMP gives fewer batch slots to the sources whose groups rarely mix (%s), so more groups carry a gradient "+
-			"(%.1f%% and %.1f%%) and the final pass rate is %s (%.3f vs %.3f and %.3f vs %.3f).",
+		fmt.Sprintf("DUMP moves batch slots away from the sources whose groups rarely mix (%s), so more groups carry a "+
+			"gradient (%.1f%% and %.1f%%) and it ends %s (%.3f vs %.3f and %.3f vs %.3f).",
 			strings.Join(fewer, ", "), 100*mean(dd.mixed), 100*mean(gdd.mixed),
 			both(compare(dd.success, d.success, minSuccess), compare(gdd.success, gd.success, minSuccess)),
 			mean(dd.success), mean(d.success), mean(gdd.success), mean(gd.success)),
