@@ -148,7 +148,7 @@ func report(w io.Writer, o options, s setup, tok, grp []summary) error {
 		len(s.passRates), len(s.sources), o.batch, o.batch*o.perPrompt, o.perPrompt)
 	fmt.Fprintf(w, "%d steps, GRPO learning rate η = %g per group; mean ± sd over seeds 1–%d. The mean pass rate starts at %.3f.\n\n",
 		o.steps, o.lr, o.seeds, tok[0].curve[0])
-	fmt.Fprintln(w, "Per-token loss normalisation (DAPO; the default of verl and TRL):")
+	fmt.Fprintln(w, `Per-token loss normalisation (DAPO; verl's default "token-mean"):`)
 	printTable(w, tok, o)
 	fmt.Fprintln(w, "\nPer-group loss normalisation (GRPO's original average):")
 	printTable(w, grp, o)
