@@ -1,122 +1,205 @@
-// Command curriculum runs a simulated RL post-training over four data
-// sources of different difficulty with uniform, DUMP, SEC and Thompson
-// source sampling, and prints (and plots to curriculum_<method>.png) how each
-// shifts its sampling probabilities over time.
+// Command curriculum simulates RL post-training over four data sources of
+// different difficulty and compares uniform, DUMP, SEC and Thompson source
+// sampling over several seeds: how each shifts its sampling probabilities,
+// how many groups carry a GRPO gradient, and how far the policy improves.
+// The training simulation is internal/grposim (a GRPO update derived from
+// normalised advantages). It writes out/curriculum_probs.png: each
+// sampler's probabilities over training, a moving average over the faint
+// per-step values.
+//
+//	go run ./examples/curriculum [-seeds 5] [-steps 200] [-out out]
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
-	"image/color"
-	"log"
+	"io"
 	"math/rand/v2"
-	"path/filepath"
+	"os"
+	"sync"
+	"text/tabwriter"
+
+	"gonum.org/v1/gonum/stat"
+	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/budgetkit/budgetkit/curriculum"
-	"gonum.org/v1/gonum/stat/distuv"
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
+	"github.com/budgetkit/budgetkit/internal/grposim"
 )
 
 const (
 	promptsPerSource = 500
 	batch            = 256
 	rollouts         = 8
-	steps            = 200
-	learnRate        = 0.03
 )
 
 var sources = []struct {
 	name string
-	a, b float64 // latent success ~ Beta(a, b)
+	a, b float64 // initial pass rates ~ Beta(a, b)
 }{{"easy", 6, 1.5}, {"medium", 2, 2}, {"hard", 1, 4}, {"very hard", 0.4, 6}}
 
+// method is one way of choosing sources; newSampler returns nil for
+// uniform sampling.
+type method struct {
+	name       string
+	newSampler func(names []string) (*curriculum.Sampler, error)
+	// useful feeds the sampler 1 per mixed group and 0 otherwise instead
+	// of the GRPO advantages (Thompson tracks the chance of a gradient).
+	useful bool
+}
+
+var methods = []method{
+	{"uniform", func([]string) (*curriculum.Sampler, error) { return nil, nil }, false},
+	{"DUMP", func(n []string) (*curriculum.Sampler, error) {
+		return curriculum.NewSampler(n, curriculum.SamplerConfig{Method: curriculum.DUMP})
+	}, false},
+	{"SEC", func(n []string) (*curriculum.Sampler, error) {
+		return curriculum.NewSampler(n, curriculum.SamplerConfig{Method: curriculum.SEC})
+	}, false},
+	{"Thompson", func(n []string) (*curriculum.Sampler, error) {
+		return curriculum.NewSampler(n, curriculum.SamplerConfig{Method: curriculum.Thompson, Decay: 0.95})
+	}, true},
+}
+
 func main() {
-	out := flag.String("out", ".", "directory for the PNG files")
+	seeds := flag.Int("seeds", 5, "seeds to average over (1 … seeds)")
+	steps := flag.Int("steps", 200, "training steps")
+	out := flag.String("out", "out", "directory for curriculum_probs.png")
 	flag.Parse()
+	if err := run(os.Stdout, *seeds, *steps, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "curriculum:", err)
+		os.Exit(1)
+	}
+}
+
+// runResult is one run of one method.
+type runResult struct {
+	history [][]float64 // sampling probabilities after each step
+	mixed   float64     // share of groups with a gradient
+	startP  float64     // mean pass rate before training
+	finalP  float64     // mean pass rate after training
+}
+
+func run(w io.Writer, seeds, steps int, out string) error {
+	if seeds < 1 || steps < 50 {
+		return fmt.Errorf("-seeds must be ≥ 1 and -steps ≥ 50")
+	}
 	names := make([]string, len(sources))
 	for i, s := range sources {
 		names[i] = s.name
 	}
-	methods := []struct {
-		name string
-		cfg  *curriculum.SamplerConfig // nil: uniform
-	}{
-		{"uniform", nil},
-		{"DUMP", &curriculum.SamplerConfig{Method: curriculum.DUMP}},
-		{"SEC", &curriculum.SamplerConfig{Method: curriculum.SEC}},
-		{"Thompson", &curriculum.SamplerConfig{Method: curriculum.Thompson, Decay: 0.95}},
-	}
-	fmt.Printf("%-9s  %-44s  %s\n", "method", "P(source) at steps 1 / 50 / 200 (easy, medium, hard, very hard)", "groups with gradient")
-	for _, m := range methods {
-		var s *curriculum.Sampler
-		if m.cfg != nil {
-			var err error
-			if s, err = curriculum.NewSampler(names, *m.cfg); err != nil {
-				log.Fatal(err)
-			}
+	// The runs are independent: two at a time, one per core.
+	results := make([][]runResult, len(methods))
+	errs := make([]error, len(methods)*seeds)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 2)
+	for mi, m := range methods {
+		results[mi] = make([]runResult, seeds)
+		for k := range seeds {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				s, err := m.newSampler(names)
+				if err == nil {
+					results[mi][k], err = simulate(s, m.useful, uint64(k+1), steps)
+				}
+				if err != nil {
+					errs[mi*seeds+k] = fmt.Errorf("%s, seed %d: %w", m.name, k+1, err)
+				}
+			}()
 		}
-		history, share := run(s, m.cfg)
-		fmt.Printf("%-9s  %s / %s / %s  %.1f%%\n", m.name, fmtP(history[0]), fmtP(history[49]), fmtP(history[steps-1]), 100*share)
-		if m.cfg != nil {
-			plotHistory(filepath.Join(*out, "curriculum_"+m.name+".png"), m.name, history)
-		}
 	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%d sources × %d prompts, %d prompts per step, %d rollouts each, %d steps, GRPO η = %g; mean ± sd over seeds 1–%d.\n",
+		len(sources), promptsPerSource, batch, rollouts, steps, grposim.DefaultLearningRate, seeds)
+	fmt.Fprintf(w, "The mean pass rate starts at %.3f.\n\n", results[0][0].startP)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "method\tP(source) at step 1 (seed 1)\tat step 50\tat step %d\tgroups with gradient (%%)\tfinal mean pass rate\t\n", steps)
+	for mi, m := range methods {
+		h := results[mi][0].history
+		var mixed, final []float64
+		for _, r := range results[mi] {
+			mixed = append(mixed, 100*r.mixed)
+			final = append(final, r.finalP)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", m.name, fmtP(h[0]), fmtP(h[49]), fmtP(h[steps-1]), ms(mixed, 1), ms(final, 3))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\nP(source) lists easy, medium, hard, very hard. A group carries a GRPO gradient only if its 8 rollouts mix")
+	fmt.Fprintln(w, "successes and failures; samplers that favour sources where that happens teach more per step. DUMP and SEC")
+	fmt.Fprintln(w, "score a source by its mean |advantage|, Thompson by its chance of a mixed group; as the policy improves, the")
+	fmt.Fprintln(w, "sources that mix move, and so do the probabilities.")
+	path, err := plotHistories(results, steps, out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "wrote", path)
+	return nil
 }
 
-// run simulates training; it returns the sampling probabilities after each
-// step and the share of groups with a non-zero GRPO gradient.
-func run(s *curriculum.Sampler, cfg *curriculum.SamplerConfig) ([][]float64, float64) {
-	r := rand.New(rand.NewPCG(1, 2))
-	p := make([][]float64, len(sources))
-	for i, so := range sources {
-		p[i] = make([]float64, promptsPerSource)
-		for j := range p[i] {
-			p[i][j] = distuv.Beta{Alpha: so.a, Beta: so.b, Src: r}.Rand()
+// simulate runs one training run with sampler s (nil: uniform).
+func simulate(s *curriculum.Sampler, useful bool, seed uint64, steps int) (runResult, error) {
+	r := rand.New(rand.NewPCG(seed, 2))
+	var rates []float64
+	for _, so := range sources {
+		for range promptsPerSource {
+			rates = append(rates, distuv.Beta{Alpha: so.a, Beta: so.b, Src: r}.Rand())
 		}
 	}
-	var history [][]float64
+	pol, err := grposim.NewPolicy(rates, grposim.Config{})
+	if err != nil {
+		return runResult{}, err
+	}
+	res := runResult{startP: pol.MeanP()}
 	mixed, groups := 0, 0
+	gs := make([]grposim.Group, batch)
+	uniformP := make([]float64, len(sources))
+	for i := range uniformP {
+		uniformP[i] = 1 / float64(len(sources))
+	}
 	for step := 0; step < steps; step++ {
 		values := make([][]float64, len(sources))
-		for k := 0; k < batch; k++ {
+		for k := range gs {
 			src := r.IntN(len(sources))
 			if s != nil {
 				var err error
 				if src, err = s.Sample(r); err != nil {
-					log.Fatal(err)
+					return runResult{}, err
 				}
 			}
-			j := r.IntN(promptsPerSource)
-			wins := 0
-			for n := 0; n < rollouts; n++ {
-				if r.Float64() < p[src][j] {
-					wins++
-				}
-			}
+			j := src*promptsPerSource + r.IntN(promptsPerSource)
+			wins := pol.Rollout(r, j, rollouts)
+			gs[k] = grposim.Group{Prompt: j, Successes: wins, Rollouts: rollouts}
 			groups++
-			useful := wins > 0 && wins < rollouts
-			if useful {
+			mix := wins > 0 && wins < rollouts
+			if mix {
 				mixed++
-				p[src][j] += learnRate * (1 - p[src][j])
 			}
-			if cfg != nil && cfg.Method == curriculum.Thompson {
-				v := 0.0 // Thompson tracks each source's chance of a useful group
-				if useful {
-					v = 1
-				}
-				values[src] = append(values[src], v)
-			} else {
+			switch {
+			case useful && mix:
+				values[src] = append(values[src], 1)
+			case useful:
+				values[src] = append(values[src], 0)
+			default:
 				adv, err := curriculum.BinaryAdvantages(wins, rollouts)
 				if err != nil {
-					log.Fatal(err)
+					return res, err
 				}
 				values[src] = append(values[src], adv...)
 			}
 		}
+		if _, err := pol.Update(gs); err != nil {
+			return res, err
+		}
 		if s == nil {
-			history = append(history, []float64{0.25, 0.25, 0.25, 0.25})
+			res.history = append(res.history, uniformP)
 			continue
 		}
 		var fb []curriculum.Feedback
@@ -126,41 +209,24 @@ func run(s *curriculum.Sampler, cfg *curriculum.SamplerConfig) ([][]float64, flo
 			}
 		}
 		if err := s.Update(step, fb); err != nil {
-			log.Fatal(err)
+			return res, err
 		}
-		history = append(history, s.Probs())
+		res.history = append(res.history, s.Probs())
 	}
-	return history, float64(mixed) / float64(groups)
+	res.mixed = float64(mixed) / float64(groups)
+	res.finalP = pol.MeanP()
+	return res, nil
 }
 
 func fmtP(p []float64) string {
 	return fmt.Sprintf("%.2f %.2f %.2f %.2f", p[0], p[1], p[2], p[3])
 }
 
-func plotHistory(file, name string, history [][]float64) {
-	pl := plot.New()
-	pl.Title.Text = name + ": sampling probability of each source"
-	pl.X.Label.Text = "training step"
-	pl.Y.Label.Text = "probability"
-	pl.Y.Min, pl.Y.Max = 0, 1
-	colors := []color.Color{color.RGBA{44, 160, 44, 255}, color.RGBA{31, 119, 180, 255}, color.RGBA{255, 127, 14, 255}, color.RGBA{214, 39, 40, 255}}
-	for i, so := range sources {
-		pts := make(plotter.XYs, len(history))
-		for t, p := range history {
-			pts[t] = plotter.XY{X: float64(t + 1), Y: p[i]}
-		}
-		l, err := plotter.NewLine(pts)
-		if err != nil {
-			log.Fatal(err)
-		}
-		l.Color = colors[i]
-		l.Width = vg.Points(1.5)
-		pl.Add(l)
-		pl.Legend.Add(so.name, l)
+// ms formats mean ± sd of xs.
+func ms(xs []float64, decimals int) string {
+	m, sd := stat.MeanStdDev(xs, nil)
+	if len(xs) < 2 {
+		sd = 0
 	}
-	pl.Legend.Top = true
-	if err := pl.Save(7*vg.Inch, 3.5*vg.Inch, file); err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println("  wrote", file)
+	return fmt.Sprintf("%.*f ± %.*f", decimals, m, decimals, sd)
 }

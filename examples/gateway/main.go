@@ -1,166 +1,118 @@
 // Command gateway simulates one day of traffic through an LLM gateway with
-// three models and compares routing policies under a budget of 30% of what
-// always calling the strong model would cost: always-weak, always-strong, a
-// calibrated threshold router (RouteLLM), a fitted cascade (FrugalGPT) and
-// the online budget pacer. It prints quality, spend and strong-call share
-// for each and writes gateway_spend.png: cumulative spend over the day
-// against the budget line.
+// three models and compares routing policies under a daily budget of 30% of
+// what always calling the strong model actually spends that day:
+// always-weak, always-strong, a calibrated threshold router (RouteLLM), a
+// fitted cascade (FrugalGPT) and the online budget pacer with its ledger.
 //
-//	go run ./examples/gateway [-n 60000] [-seed 1] [-out gateway_spend.png]
+// Every call takes a simulated latency (time to first token plus decoding),
+// so requests are in flight while new ones arrive: a call's cost is settled
+// when its answer comes back, and the pacer decides with its reservations
+// outstanding. The threshold router and the pacer decide from the prompt
+// alone, before any call; the cascade reads each answer's confidence after
+// the call and then decides whether to escalate.
+//
+// It prints quality, spend, strong-model share, cost per correct answer and
+// peak requests in flight, and writes out/gateway_spend.png: settled spend
+// over the day against the budget.
+//
+//	go run ./examples/gateway [-n 60000] [-seed 1] [-budget 0.3] [-out out]
 package main
 
 import (
+	"container/heap"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"log"
-	"math"
+	"io"
 	"math/rand/v2"
 	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
 	"time"
-
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
 
 	"github.com/budgetkit/budgetkit/router"
 )
 
-// The three models, weakest first; prices in $ per million tokens.
-var models = []router.Model{
-	{Name: "weak", InputPrice: 0.15, OutputPrice: 0.60, ExpectedOutputTokens: 400},
-	{Name: "mid", InputPrice: 1.00, OutputPrice: 4.00, ExpectedOutputTokens: 400},
-	{Name: "strong", InputPrice: 5.00, OutputPrice: 15.0, ExpectedOutputTokens: 400},
-}
-
-const weak, mid, strong = 0, 1, 2
-
-// request is one simulated request: its arrival, its prompt length, each
-// model's true success probability and the noisy signals routers see.
-type request struct {
-	at      time.Time
-	tokens  int
-	p       [3]float64 // true success probability per model
-	pHat    [3]float64 // a meta-model's prediction of p (FORC-style)
-	winRate float64    // a RouteLLM-style score: P(strong beats weak)
-	correct [3]bool    // what each model would actually do
-	conf    [3]float64 // answer-confidence score per model (FrugalGPT)
-	outTok  [3]float64 // actual output tokens per model
-}
-
-func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
-
-func clamp(x float64) float64 { return math.Max(0.001, math.Min(0.999, x)) }
-
-// draw simulates n requests over a day with a diurnal arrival rate.
-func draw(r *rand.Rand, n int, day time.Time) []request {
-	out := make([]request, n)
-	for i := range out {
-		// Arrival: rejection-sample a time of day from 1 + 0.8·sin(…).
-		var h float64
-		for {
-			h = 24 * r.Float64()
-			if r.Float64()*1.8 < 1+0.8*math.Sin((h-9)/24*2*math.Pi) {
-				break
-			}
-		}
-		rq := &out[i]
-		rq.at = day.Add(time.Duration(h * float64(time.Hour)))
-		rq.tokens = 200 + int(1800*r.Float64()*r.Float64())
-		d := r.Float64() // difficulty
-		rq.p = [3]float64{clamp(0.97 - 0.95*d), clamp(0.99 - 0.6*d), clamp(0.99 - 0.3*d)}
-		for m := range rq.p {
-			rq.pHat[m] = clamp(rq.p[m] + 0.08*r.NormFloat64())
-			rq.correct[m] = r.Float64() < rq.p[m]
-			c := 0.35 + 0.2*r.Float64()
-			if rq.correct[m] {
-				c += 0.3 * r.Float64()
-			}
-			rq.conf[m] = math.Min(1, c)
-			rq.outTok[m] = models[m].ExpectedOutputTokens * (0.6 + 0.4*r.Float64())
-		}
-		rq.winRate = sigmoid(6*(rq.p[strong]-rq.p[weak]) - 1.5 + 0.6*r.NormFloat64())
+func main() {
+	n := flag.Int("n", 60000, "requests in the simulated day")
+	seed := flag.Uint64("seed", 1, "random seed")
+	share := flag.Float64("budget", 0.3, "daily budget as a share of what always-strong actually spends")
+	out := flag.String("out", "out", "directory for gateway_spend.png")
+	flag.Parse()
+	if _, err := run(os.Stdout, *n, *seed, *share, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "gateway:", err)
+		os.Exit(1)
 	}
-	// Sort by arrival time (insertion into a time-ordered day).
-	sortByTime(out)
-	return out
 }
 
-func sortByTime(rs []request) {
-	// A simple merge sort keeps the example dependency-free.
-	if len(rs) < 2 {
-		return
-	}
-	mid := len(rs) / 2
-	sortByTime(rs[:mid])
-	sortByTime(rs[mid:])
-	merged := make([]request, 0, len(rs))
-	i, j := 0, mid
-	for i < mid && j < len(rs) {
-		if rs[j].at.Before(rs[i].at) {
-			merged = append(merged, rs[j])
-			j++
-		} else {
-			merged = append(merged, rs[i])
-			i++
-		}
-	}
-	merged = append(merged, rs[i:mid]...)
-	merged = append(merged, rs[j:]...)
-	copy(rs, merged)
-}
-
-// actualCost is what a call really costs (actual output length). The
-// reservation uses the expected length; the pacer reserves an upper bound
-// (the full expected length) so it can never overspend.
-func actualCost(rq request, m int) float64 {
-	return (float64(rq.tokens)*models[m].InputPrice + rq.outTok[m]*models[m].OutputPrice) / 1e6
+// event is money spent when an answer comes back.
+type event struct {
+	at   time.Time
+	cost float64
 }
 
 // result accumulates a policy's day.
 type result struct {
-	name                string
-	correct, calls, big int
-	spent               float64
-	served, rejected    int
-	spendT, spendV      []float64 // cumulative spend over the day
-	lastSample          time.Time
-	costs, scores       []float64
+	name, sees         string
+	correct, big       int
+	rejected           int
+	spent              float64
+	events             []event   // one per call, at its completion
+	costs, scores      []float64 // per request, for cost-of-pass
+	calls              int
+	start, end         []time.Time // per call: when it was sent and answered
+	peakInFlight       int
+	reservedAtDayEnd   float64
+	inFlightAtDayEnd   int
+	overrun            float64
+	settledInPeriodEnd float64
 }
 
-func (res *result) add(rq request, m int, ok bool, cost float64, stages int) {
-	res.served++
-	res.calls += stages
+func (res *result) call(sent time.Time, rq request, m int) time.Time {
+	done := sent.Add(rq.latency[m])
+	c := actualCost(rq, m)
+	res.events = append(res.events, event{done, c})
+	res.start = append(res.start, sent)
+	res.end = append(res.end, done)
+	res.spent += c
+	res.calls++
+	return done
+}
+
+func (res *result) finish(rq request, m int, cost float64) {
 	if m == strong {
 		res.big++
 	}
-	if ok {
-		res.correct++
-	}
-	res.spent += cost
-	res.costs = append(res.costs, cost)
 	s := 0.0
-	if ok {
+	if rq.correct[m] {
+		res.correct++
 		s = 1
 	}
+	res.costs = append(res.costs, cost)
 	res.scores = append(res.scores, s)
-	if rq.at.Sub(res.lastSample) >= 5*time.Minute {
-		res.lastSample = rq.at
-		h := rq.at.Sub(rq.at.Truncate(24 * time.Hour)).Hours()
-		res.spendT = append(res.spendT, h)
-		res.spendV = append(res.spendV, res.spent)
+}
+
+// peak returns the largest number of calls in flight at once.
+func peak(start, end []time.Time) int {
+	s, e := slices.Clone(start), slices.Clone(end)
+	slices.SortFunc(s, time.Time.Compare)
+	slices.SortFunc(e, time.Time.Compare)
+	best, cur, j := 0, 0, 0
+	for _, t := range s {
+		for j < len(e) && !e[j].After(t) {
+			cur--
+			j++
+		}
+		cur++
+		best = max(best, cur)
 	}
+	return best
 }
 
-// predictor hands the pacer the current request's meta-model predictions.
-type predictor struct{ cur *request }
-
-func (p predictor) PredictSuccess(context.Context, router.Query) ([]float64, error) {
-	return p.cur.pHat[:], nil
-}
-
-// winScorer hands the threshold router the current request's win rate.
+// winScorer, confScorer and predictor hand the routers the current
+// request's signals.
 type winScorer struct{ cur *request }
 
 func (w winScorer) WinRate(context.Context, router.Query) (float64, error) { return w.cur.winRate, nil }
@@ -176,47 +128,64 @@ func (c confScorer) Confidence(_ context.Context, _ router.Query, model, _ strin
 	return 0, errors.New("unknown model")
 }
 
-func main() {
-	n := flag.Int("n", 60000, "requests in the simulated day")
-	seed := flag.Uint64("seed", 1, "random seed")
-	out := flag.String("out", "gateway_spend.png", "PNG file for the spend plot")
-	flag.Parse()
-	if err := run(*n, *seed, *out); err != nil {
-		log.Fatal(err)
-	}
+type predictor struct{ cur *request }
+
+func (p predictor) PredictSuccess(context.Context, router.Query) ([]float64, error) {
+	return p.cur.pHat[:], nil
 }
 
-func run(n int, seed uint64, out string) error {
+// orderNames names the cascade's models in order.
+func orderNames(order []int) string {
+	var s string
+	for i, m := range order {
+		if i > 0 {
+			s += " → "
+		}
+		s += models[m].Name
+	}
+	return s
+}
+
+// report is what run returns, for the tests.
+type report struct {
+	budget, strongSpend float64
+	results             []*result
+}
+
+func run(w io.Writer, n int, seed uint64, share float64, out string) (report, error) {
+	if n < 1000 || !(share > 0 && share <= 1) {
+		return report{}, fmt.Errorf("-n = %d (need ≥ 1000) or -budget = %v (need (0, 1])", n, share)
+	}
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(seed, 0x9a7e))
 	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 	calib := draw(r, 3000, day.Add(-24*time.Hour)) // yesterday's labelled sample
 	traffic := draw(r, n, day)
 
-	// The budget: 30% of always-strong, forecast from the calibration day.
+	var rep report
+	// Always-weak and always-strong; the budget is a share of what
+	// always-strong actually spends today.
+	for _, m := range []int{weak, strong} {
+		res := &result{name: "always-" + models[m].Name, sees: "— (fixed)"}
+		for _, rq := range traffic {
+			res.call(rq.at, rq, m)
+			res.finish(rq, m, actualCost(rq, m))
+		}
+		rep.results = append(rep.results, res)
+	}
+	rep.strongSpend = rep.results[1].spent
+	rep.budget = share * rep.strongSpend
+	perQuery := rep.budget / float64(n)
+
+	// Yesterday's actual mean costs, for the offline calibrations.
 	var strongMean, weakMean float64
 	for _, rq := range calib {
-		strongMean += models[strong].Cost(router.Query{InputTokens: rq.tokens})
-		weakMean += models[weak].Cost(router.Query{InputTokens: rq.tokens})
-	}
-	strongMean /= float64(len(calib))
-	weakMean /= float64(len(calib))
-	perQuery := 0.3 * strongMean
-	budget := perQuery * float64(n)
-
-	var results []*result
-
-	// Always-weak and always-strong.
-	for _, m := range []int{weak, strong} {
-		res := &result{name: "always-" + models[m].Name}
-		for _, rq := range traffic {
-			res.add(rq, m, rq.correct[m], actualCost(rq, m), 1)
-		}
-		results = append(results, res)
+		strongMean += actualCost(rq, strong) / float64(len(calib))
+		weakMean += actualCost(rq, weak) / float64(len(calib))
 	}
 
-	// Threshold router (RouteLLM), weak vs strong, τ calibrated so the
-	// strong share spends the budget: weak + p·(strong − weak) = 0.3·strong.
+	// Threshold router (RouteLLM), weak vs strong: τ calibrated on
+	// yesterday so that weak + p·(strong − weak) spends the budget.
 	p := (perQuery - weakMean) / (strongMean - weakMean)
 	scores := make([]float64, len(calib))
 	for i, rq := range calib {
@@ -224,29 +193,31 @@ func run(n int, seed uint64, out string) error {
 	}
 	tau, err := router.CalibrateTau(scores, p)
 	if err != nil {
-		return err
+		return rep, err
 	}
 	cur := &request{}
 	th, err := router.NewThreshold([]router.Model{models[weak], models[strong]}, []float64{tau}, winScorer{cur})
 	if err != nil {
-		return err
+		return rep, err
 	}
-	res := &result{name: fmt.Sprintf("threshold (τ=%.3f)", tau)}
+	res := &result{name: fmt.Sprintf("threshold (τ = %.3f)", tau), sees: "no: a win-rate score"}
 	for _, rq := range traffic {
 		*cur = rq
-		ch, err := th.Route(ctx, router.Query{InputTokens: rq.tokens})
+		ch, err := th.Route(ctx, router.Query{InputTokens: rq.tokens, At: rq.at})
 		if err != nil {
-			return err
+			return rep, err
 		}
 		m := weak
 		if ch.Index == 1 {
 			m = strong
 		}
-		res.add(rq, m, rq.correct[m], actualCost(rq, m), 1)
+		res.call(rq.at, rq, m)
+		res.finish(rq, m, actualCost(rq, m))
 	}
-	results = append(results, res)
+	rep.results = append(rep.results, res)
 
-	// Cascade (FrugalGPT), weak → mid → strong, fitted on yesterday.
+	// Cascade (FrugalGPT), fitted on yesterday: each stage's answer comes
+	// back after its latency, and only then is the next stage called.
 	records := make([]router.CascadeRecord, len(calib))
 	for i, rq := range calib {
 		rec := router.CascadeRecord{Confidence: rq.conf[:], Quality: make([]float64, 3), Cost: make([]float64, 3)}
@@ -260,114 +231,175 @@ func run(n int, seed uint64, out string) error {
 	}
 	fit, err := router.FitCascade(records, perQuery)
 	if err != nil {
-		return err
+		return rep, err
 	}
 	cas, err := fit.Cascade(models, confScorer{cur})
 	if err != nil {
-		return err
+		return rep, err
 	}
-	res = &result{name: "cascade"}
-	for _, rq := range traffic {
-		*cur = rq
-		q := router.Query{InputTokens: rq.tokens}
-		ch, err := cas.Route(ctx, q)
-		if err != nil {
-			return err
-		}
-		stages := 1
-		for {
-			m := fit.Order[ch.Stage]
-			next, done, err := cas.Escalate(ctx, q, ch, router.Answer{Cost: actualCost(rq, m)})
-			if err != nil {
-				return err
-			}
-			if done {
-				res.add(rq, m, rq.correct[m], next.Spent, stages)
-				break
-			}
-			ch = next
-			stages++
-		}
-	}
-	results = append(results, res)
-
-	// The pacer: all three models, utility q̂ − λĉ, reservations settled
-	// with the actual cost.
-	pc, err := router.NewPacer(router.PacerConfig{Models: models, Budget: budget, Horizon: n, WarmStart: 500}, predictor{cur})
-	if err != nil {
-		return err
-	}
-	res = &result{name: "pacer"}
+	res = &result{name: "cascade", sees: "yes: each answer's confidence"}
 	for _, rq := range traffic {
 		*cur = rq
 		q := router.Query{InputTokens: rq.tokens, At: rq.at}
+		ch, err := cas.Route(ctx, q)
+		if err != nil {
+			return rep, err
+		}
+		sent := rq.at
+		for {
+			m := fit.Order[ch.Stage]
+			sent = res.call(sent, rq, m)
+			next, done, err := cas.Escalate(ctx, q, ch, router.Answer{Cost: actualCost(rq, m)})
+			if err != nil {
+				return rep, err
+			}
+			if done {
+				res.finish(rq, m, next.Spent)
+				break
+			}
+			ch = next
+		}
+	}
+	rep.results = append(rep.results, res)
+
+	res, err = runPacer(ctx, traffic, rep.budget, day, cur)
+	if err != nil {
+		return rep, err
+	}
+	rep.results = append(rep.results, res)
+	for _, res := range rep.results {
+		res.peakInFlight = peak(res.start, res.end)
+	}
+	if err := printReport(w, rep, n, share, fit); err != nil {
+		return rep, err
+	}
+	path, err := plotSpend(rep, out)
+	if err != nil {
+		return rep, err
+	}
+	fmt.Fprintln(w, "wrote", path)
+	return rep, nil
+}
+
+// completion is a pacer call in flight.
+type completion struct {
+	at     time.Time
+	choice router.Choice
+	cost   float64
+}
+
+type inFlight []completion
+
+func (h inFlight) Len() int           { return len(h) }
+func (h inFlight) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h inFlight) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *inFlight) Push(x any)        { *h = append(*h, x.(completion)) }
+func (h *inFlight) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// runPacer routes the day through the pacer with a daily budget in its
+// ledger. Each call is settled with its actual cost when its answer comes
+// back, so the pacer routes with reservations outstanding.
+func runPacer(ctx context.Context, traffic []request, budget float64, day time.Time, cur *request) (*result, error) {
+	pc, err := router.NewPacer(router.PacerConfig{
+		Models:    models,
+		Budget:    budget,
+		Horizon:   len(traffic),
+		Period:    router.Period{Kind: router.Daily, Location: time.UTC},
+		WarmStart: 500,
+	}, predictor{cur})
+	if err != nil {
+		return nil, err
+	}
+	res := &result{name: "pacer (daily ledger)", sees: "no: predicted quality"}
+	var pending inFlight
+	settle := func(until time.Time) error {
+		for len(pending) > 0 && !pending[0].at.After(until) {
+			c := heap.Pop(&pending).(completion)
+			if err := pc.Observe(ctx, router.Query{At: c.at}, c.choice, router.Outcome{Cost: c.cost}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, rq := range traffic {
+		if err := settle(rq.at); err != nil {
+			return nil, err
+		}
+		*cur = rq
+		q := router.Query{InputTokens: rq.tokens, At: rq.at}
 		ch, err := pc.Route(ctx, q)
-		if errors.Is(err, router.ErrBudgetExhausted) {
+		if errors.Is(err, router.ErrBudgetExhausted) || err == nil && ch.Rejected {
 			res.rejected++
+			res.costs = append(res.costs, 0)
+			res.scores = append(res.scores, 0)
 			continue
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
-		c := actualCost(rq, ch.Index)
-		if err := pc.Observe(ctx, q, ch, router.Outcome{Cost: c}); err != nil {
-			return err
-		}
-		res.add(rq, ch.Index, rq.correct[ch.Index], c, 1)
+		done := res.call(rq.at, rq, ch.Index)
+		res.finish(rq, ch.Index, actualCost(rq, ch.Index))
+		heap.Push(&pending, completion{done, ch, actualCost(rq, ch.Index)})
 	}
-	results = append(results, res)
+	// At midnight some calls are still in flight: their reservations are
+	// outstanding; they settle afterwards, into the day they were made in.
+	last := day.Add(24*time.Hour - time.Nanosecond)
+	if err := settle(last); err != nil {
+		return nil, err
+	}
+	st := pc.Stats(last)
+	res.reservedAtDayEnd, res.settledInPeriodEnd, res.inFlightAtDayEnd = st.Reserved, st.Spent, st.Outstanding
+	if err := settle(last.Add(time.Hour)); err != nil {
+		return nil, err
+	}
+	res.overrun = pc.Stats(last.Add(time.Hour)).Overrun
+	return res, nil
+}
 
-	fmt.Printf("%d requests over one day; budget $%.2f = 30%% of always-strong ($%.4f per request)\n\n", n, budget, perQuery)
-	fmt.Printf("%-22s %8s %10s %9s %8s %12s\n", "policy", "quality", "spend", "of budget", "strong", "cost-of-pass")
-	for _, res := range results {
+func printReport(w io.Writer, rep report, n int, share float64, fit router.CascadeFit) error {
+	fmt.Fprintf(w, "%d requests over one day. Budget: %.0f%% of what always-strong actually spent today, %.0f%% × $%.2f = $%.2f.\n\n",
+		n, 100*share, 100*share, rep.strongSpend, rep.budget)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "policy\tsees the answer first?\tquality (share)\tspend ($)\tof budget (%)\tstrong (% of req.)\t$ per correct\trejected (req.)\tpeak in flight (calls)\t")
+	for _, res := range rep.results {
 		s, err := router.Summarize(res.costs, res.scores)
 		if err != nil {
 			return err
 		}
-		quality := float64(res.correct) / float64(n) // rejected requests count as failures
-		fmt.Printf("%-22s %8.3f %10.2f %8.0f%% %7.1f%% %12.5f\n", res.name, quality, res.spent, 100*res.spent/budget,
-			100*float64(res.big)/float64(n), s.CostOfPass)
+		fmt.Fprintf(tw, "%s\t%s\t%.3f\t%.2f\t%.0f\t%.1f\t%.5f\t%d\t%d\t\n", res.name, res.sees,
+			float64(res.correct)/float64(n), res.spent, 100*res.spent/rep.budget, 100*float64(res.big)/float64(n),
+			s.CostOfPass, res.rejected, res.peakInFlight)
 	}
-	st := pc.Stats(day)
-	fmt.Printf("\npacer: λ = %.1f quality/$, rejected %d, cascade order %v thresholds %.3f\n", st.Lambda, res.rejected, fit.Order, fit.Thresholds)
-	return plotSpend(out, results[2:], budget)
-}
-
-func plotSpend(path string, results []*result, budget float64) error {
-	p := plot.New()
-	p.Title.Text = "Cumulative spend over the day"
-	p.X.Label.Text = "hour"
-	p.Y.Label.Text = "$"
-	p.X.Min, p.X.Max = 0, 24
-	line := func(xs, ys []float64) (*plotter.Line, error) {
-		pts := make(plotter.XYs, len(xs))
-		for i := range xs {
-			pts[i].X, pts[i].Y = xs[i], ys[i]
-		}
-		return plotter.NewLine(pts)
-	}
-	b, err := line([]float64{0, 24}, []float64{budget, budget})
-	if err != nil {
+	if err := tw.Flush(); err != nil {
 		return err
 	}
-	b.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-	p.Add(b)
-	p.Legend.Add("budget", b)
-	for i, res := range results {
-		l, err := line(res.spendT, res.spendV)
-		if err != nil {
-			return err
+	pc := rep.results[len(rep.results)-1]
+	fmt.Fprintf(w, "\nQuality counts rejected requests as failures. Calls take %v–%v (weak) to %v–%v (strong); costs are settled when\n",
+		firstToken[weak]+time.Duration(240/tokensPerS[weak]*float64(time.Second)).Round(100*time.Millisecond),
+		firstToken[weak]+time.Duration(400/tokensPerS[weak]*float64(time.Second)).Round(100*time.Millisecond),
+		firstToken[strong]+time.Duration(240/tokensPerS[strong]*float64(time.Second)).Round(100*time.Millisecond),
+		firstToken[strong]+time.Duration(400/tokensPerS[strong]*float64(time.Second)).Round(100*time.Millisecond))
+	fmt.Fprintln(w, "the answer comes back. The cascade pays for every stage it tries (here "+orderNames(fit.Order)+")")
+	ths := make([]string, len(fit.Thresholds))
+	for i, t := range fit.Thresholds {
+		ths[i] = fmt.Sprintf("%.3f", t)
+	}
+	fmt.Fprintf(w, "and escalates when an answer's confidence is below its stage's threshold (%s).\n", strings.Join(ths, ", "))
+	for _, res := range rep.results[2 : len(rep.results)-1] {
+		verb := "stayed within"
+		if res.spent > rep.budget {
+			verb = "overshot"
 		}
-		l.Color = plotter.DefaultLineStyle.Color
-		l.Color = plotColors[i%len(plotColors)]
-		l.Width = vg.Points(1.5)
-		p.Add(l)
-		p.Legend.Add(res.name, l)
+		fmt.Fprintf(w, "%s %s the budget (%.0f%%): it was calibrated on yesterday's 3,000 labelled requests and does not watch today's spend.\n",
+			res.name, verb, 100*res.spent/rep.budget)
 	}
-	p.Legend.Top, p.Legend.Left = true, true
-	if err := p.Save(7*vg.Inch, 4*vg.Inch, path); err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stdout, "wrote %s\n", path)
+	fmt.Fprintf(w, "pacer: at midnight its ledger had $%.2f of the $%.2f daily budget settled and $%.2f reserved for %d calls still in\n"+
+		"flight, which settle into the same day: $%.2f in all, overrun (actual above reserved) $%.2f.\n",
+		pc.settledInPeriodEnd, rep.budget, pc.reservedAtDayEnd, pc.inFlightAtDayEnd, pc.spent, pc.overrun)
 	return nil
 }

@@ -17,7 +17,8 @@
 //     seed 42) on 160 training and 40 validation tasks, and prints the
 //     validation curve step by step from the audit trail;
 //  2. counts the steps by decision and reason, the edits applied, refused
-//     and dropped, and prints the best skill document;
+//     and dropped, with a legend of what each count counts, and prints the
+//     best skill document as shipped (an empty protected block removed);
 //  3. runs an accept-everything baseline — the same evaluator, proposer,
 //     number of steps, batch size and edit schedule, but every applicable
 //     edit is kept and nothing is gated — and scores both final documents
@@ -39,6 +40,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -90,8 +92,23 @@ func main() {
 	}
 }
 
-// run runs every part of the example and writes the report to w.
+// run runs every part of the example and writes the report to w, with
+// no trailing spaces on any line.
 func run(w io.Writer) error {
+	var buf bytes.Buffer
+	err := report(&buf)
+	lines := strings.Split(buf.String(), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " \t")
+	}
+	if _, werr := io.WriteString(w, strings.Join(lines, "\n")); err == nil {
+		err = werr
+	}
+	return err
+}
+
+// report runs every part of the example and writes the report to w.
+func report(w io.Writer) error {
 	initial, err := skill.NewDocument(skillsim.Initial)
 	if err != nil {
 		return err
@@ -112,9 +129,19 @@ func run(w io.Writer) error {
 	printCurve(w, o)
 	section(w, "Steps by decision and reason")
 	printTally(w, o)
-	section(w, fmt.Sprintf("Best skill document (validation %.3f, accepted at step %d, %d characters)",
-		out.BestScore, out.BestStep, length(out.Best)))
-	fmt.Fprint(w, indent(out.Best.Text()))
+	ship, dropped, err := shipped(out.Best)
+	if err != nil {
+		return err
+	}
+	section(w, fmt.Sprintf("Best skill document as shipped (validation %.3f, accepted at step %d, %d characters)",
+		out.BestScore, out.BestStep, length(ship)))
+	fmt.Fprint(w, indent(ship.Text()))
+	if dropped > 0 {
+		fmt.Fprintf(w, "\n(%d empty protected block(s) removed: the optimizer adds an empty SLOW_UPDATE block at the end of\n"+
+			"epoch 1 to hold later slow-update guidance, and none had been written into it when this document was\n"+
+			"accepted. An empty block tells the agent nothing; expected test score %.3f with it and %.3f without.)\n",
+			dropped, expectedScore(bench, out.Best, test), expectedScore(bench, ship, test))
+	}
 
 	// 3. Accept-everything and the length caps, on held-out tasks.
 	naive, err := acceptAll(initial, seed, false)
@@ -135,7 +162,7 @@ func run(w io.Writer) error {
 			rulesStated(doc), len(skillsim.Rules), harmfulLines(doc))
 	}
 	row("initial skill", initial, validationScore(bench, initial))
-	row("strict gate (best)", out.Best, out.BestScore)
+	row("strict gate (best, shipped)", ship, out.BestScore)
 	row("accept-everything (last)", naive.doc, validationScore(bench, naive.doc))
 	if err := tw.Flush(); err != nil {
 		return err
@@ -180,6 +207,34 @@ func run(w io.Writer) error {
 	fmt.Fprintf(w, "because its next evaluation would have exceeded the budget. It keeps the best document so far:\n")
 	fmt.Fprintf(w, "validation %.3f, test %.3f, accepted at step %d.\n", lo.BestScore, testScore(bench, lo.Best, test), lo.BestStep)
 	return nil
+}
+
+// shipped returns doc without its empty protected blocks (markers with
+// only white space between them) and the number removed. Blocks with
+// slow-update guidance stay.
+func shipped(doc skill.Document) (skill.Document, int, error) {
+	text := doc.Text()
+	spans := doc.Protected()
+	removed := 0
+	for i := len(spans) - 1; i >= 0; i-- {
+		sp := spans[i]
+		inner := strings.TrimPrefix(strings.TrimSuffix(text[sp.Start:sp.End], skill.ProtectedEnd), skill.ProtectedStart)
+		if strings.TrimSpace(inner) != "" {
+			continue
+		}
+		end := sp.End
+		if end < len(text) && text[end] == '\n' {
+			end++
+		}
+		text = text[:sp.Start] + text[end:]
+		removed++
+	}
+	if removed == 0 {
+		return doc, 0, nil
+	}
+	text = strings.TrimRight(text, "\n") + "\n"
+	d, err := skill.NewDocument(text)
+	return d, removed, err
 }
 
 // addOnly is the simulated optimizer model without its deletions: it never
@@ -487,10 +542,25 @@ func printTally(w io.Writer, o *skill.Optimizer) {
 	printCounts(w, reasons)
 	fmt.Fprintf(w, "edits: %d proposed (retries included); %d applied in accepted steps, %d in candidates the gate rejected.\n",
 		proposed, kept, rejected)
-	fmt.Fprintf(w, "proposals refused and asked again (%d calls), by error:\n", retried)
+	refusedEdits := 0
+	for _, n := range refused {
+		refusedEdits += n
+	}
+	fmt.Fprintf(w, "proposals refused and asked again: %d calls, holding %d edits that did not apply, by error:\n", retried, refusedEdits)
 	printCounts(w, refused)
 	fmt.Fprintln(w, "edits dropped, by reason:")
 	printCounts(w, dropped)
+	fmt.Fprintln(w, `
+What the counts count:
+  steps         one per batch of 40 training tasks: 4 per epoch, 16 in all; each ends in one decision.
+  proposed      edits in every optimizer call's proposal, a call asked again counted each time.
+  applied       edits in a step's candidate document; the gate accepts or rejects the candidate as a whole,
+                so an edit is "applied in accepted steps" or "in candidates the gate rejected".
+  refused       a proposal with an edit that does not apply (for example an anchor not in the document) is
+                refused and the call asked again; the counts by error are of edits, so one refused call can
+                hold several, and calls and edits differ.
+  dropped       edits left out of a candidate: conflicting with another call's edit, or beyond the step's
+                edit limit.`)
 }
 
 // printCounts prints a count per key, most frequent first.

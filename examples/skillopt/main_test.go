@@ -32,6 +32,14 @@ func TestRun(t *testing.T) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
+	for i, line := range strings.Split(a.String(), "\n") {
+		if strings.TrimRight(line, " \t") != line {
+			t.Errorf("line %d has trailing spaces: %q", i+1, line)
+		}
+	}
+	if !strings.Contains(a.String(), "What the counts count:") {
+		t.Error("output lacks the legend of the counts")
+	}
 	if err := run(&b); err != nil {
 		t.Fatal(err)
 	}
@@ -98,5 +106,26 @@ func TestBudgetStops(t *testing.T) {
 	}
 	if out.Stop != skill.StopEvalBudget || out.EvalUnits > evalBudget {
 		t.Errorf("stop %q after %d eval units, want %q within %d", out.Stop, out.EvalUnits, skill.StopEvalBudget, evalBudget)
+	}
+}
+
+// TestShipped checks that shipped removes empty protected blocks only.
+func TestShipped(t *testing.T) {
+	for _, c := range []struct {
+		in, want string
+		removed  int
+	}{
+		{"# S\n- a\n\n" + skill.ProtectedStart + "\n" + skill.ProtectedEnd + "\n", "# S\n- a\n", 1},
+		{"# S\n" + skill.ProtectedStart + "\nkeep this\n" + skill.ProtectedEnd + "\n", "# S\n" + skill.ProtectedStart + "\nkeep this\n" + skill.ProtectedEnd + "\n", 0},
+		{"# S\n- a\n", "# S\n- a\n", 0},
+	} {
+		doc, err := skill.NewDocument(c.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, n, err := shipped(doc)
+		if err != nil || got.Text() != c.want || n != c.removed {
+			t.Errorf("shipped(%q) = %q, %d, %v; want %q, %d", c.in, got.Text(), n, err, c.want, c.removed)
+		}
 	}
 }
