@@ -32,7 +32,7 @@
 // Keys, all under the hash tag {Namespace} (one Redis Cluster slot):
 //
 //	{ns}:a:<account>:<period start in Unix ns, or "life">  hash {spent, held}
-//	{ns}:h:<hold id>                                       hash {amt, n, 1…n: the account keys charged}
+//	{ns}:h:<hold id>                                       string "<amount>\n<account key charged>\n…"
 //	{ns}:d                                                 sorted set of hold ids by deadline (Unix µs)
 //
 // A hold stores the keys of the periods it charged, so Settle books spend

@@ -155,8 +155,8 @@ func (l *Ledger) AddAccount(a router.Account) error {
 }
 
 func (l *Ledger) addAccount(a router.Account) error {
-	if a.Name == "" || !utf8.ValidString(a.Name) {
-		return fmt.Errorf("%w: redisledger: Account.Name = %q (must be non-empty UTF-8)", router.ErrInvalid, a.Name)
+	if a.Name == "" || !utf8.ValidString(a.Name) || strings.Contains(a.Name, "\n") {
+		return fmt.Errorf("%w: redisledger: Account.Name = %q (must be non-empty UTF-8 without a newline)", router.ErrInvalid, a.Name)
 	}
 	if a.Limit <= 0 || a.Limit > MaxUnits {
 		return fmt.Errorf("%w: redisledger: account %q: Limit = %d (must be in [1, %d])", router.ErrInvalid, a.Name, a.Limit, int64(MaxUnits))
@@ -266,7 +266,7 @@ func (l *Ledger) Reserve(ctx context.Context, now time.Time, h router.Hold) erro
 	}
 	keys := make([]string, 2, 2+n)
 	keys[0], keys[1] = l.deadlines, l.holdPrefix+strconv.FormatUint(h.ID, 10)
-	args := make([]any, 6, 6+2*n)
+	args := make([]any, 6, 6+3*n)
 	args[0], args[1], args[2] = micros(now, false), micros(h.Deadline, true), h.Amount
 	args[3], args[4], args[5] = l.holdPrefix, h.ID, l.expireBatch
 	for i, name := range h.Accounts {
@@ -279,12 +279,16 @@ func (l *Ledger) Reserve(ctx context.Context, now time.Time, h router.Hold) erro
 		if err != nil {
 			return fmt.Errorf("%w (hold %d, Accounts[%d])", err, h.ID, i)
 		}
-		k, ttl, _, _, err := l.periodKey(a, now, h.Deadline)
+		k, ttl, _, end, err := l.periodKey(a, now, h.Deadline)
 		if err != nil {
 			return err
 		}
 		keys = append(keys, k)
-		args = append(args, a.Limit, ttl)
+		extend := 0
+		if ttl > 0 && h.Deadline.After(end) {
+			extend = 1
+		}
+		args = append(args, a.Limit, ttl, extend)
 	}
 	res, err := reserveScript.Run(ctx, l.client, keys, args...).Int64Slice()
 	if err != nil {

@@ -48,6 +48,7 @@ func TestNewValidates(t *testing.T) {
 		{Client: c, ExpireBatch: -1},
 		{Client: c, ExpireBatch: 10001},
 		{Client: c, Accounts: []router.Account{{Name: "", Limit: 1}}},
+		{Client: c, Accounts: []router.Account{{Name: "a\nb", Limit: 1}}},
 		{Client: c, Accounts: []router.Account{{Name: "x", Limit: 0}}},
 		{Client: c, Accounts: []router.Account{{Name: "x", Limit: -5}}},
 		{Client: c, Accounts: []router.Account{{Name: "x", Limit: MaxUnits + 1}}},
