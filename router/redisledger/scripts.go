@@ -104,6 +104,7 @@ end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[5])
 return {0}
 `)
+
 // finishScript settles (ARGV[2] = actual) or releases (ARGV[2] = "") a
 // hold: KEYS = {deadlines, hold}; ARGV = {id, actual}. Returns 0, or 1 for
 // a hold that is not live.
