@@ -81,6 +81,15 @@ func AssignBatch(quality, cost [][]float64, budget float64) (Assignment, error) 
 		}
 	}
 
+	a, _, err := solveMCKP(quality, cost, budget)
+	return a, err
+}
+
+// solveMCKP is AssignBatch on validated input. It also returns the largest
+// hull slope, the price above which every query takes its cheapest option
+// (the dual price of an infeasible budget); Pacer's warm start reads it.
+func solveMCKP(quality, cost [][]float64, budget float64) (Assignment, float64, error) {
+	n, m := len(quality), len(quality[0])
 	// Hulls: per query, options by increasing cost with strictly increasing
 	// quality and strictly decreasing slopes. Segments are stored flat.
 	x := make([]int, n)
@@ -126,8 +135,12 @@ func AssignBatch(quality, cost [][]float64, budget float64) (Assignment, error) 
 			segs = append(segs, segment{slope: dq / dc, dq: dq, dc: dc, i: int32(i), to: int32(b)})
 		}
 	}
+	top := 0.0
+	for _, sg := range segs {
+		top = max(top, sg.slope)
+	}
 	if base > budget {
-		return Assignment{}, fmt.Errorf("%w: the cheapest assignment costs %v > budget %v", ErrInfeasible, base, budget)
+		return Assignment{}, top, fmt.Errorf("%w: the cheapest assignment costs %v > budget %v", ErrInfeasible, base, budget)
 	}
 	slices.SortFunc(segs, func(a, b segment) int {
 		if a.slope != b.slope {
@@ -168,7 +181,7 @@ func AssignBatch(quality, cost [][]float64, budget float64) (Assignment, error) 
 	} else {
 		bound += qBase // bound was relative to the all-cheapest assignment
 	}
-	return Assignment{Choice: x, Quality: q, Cost: c, Lambda: lambda, Bound: bound, Gap: max(0, bound-q)}, nil
+	return Assignment{Choice: x, Quality: q, Cost: c, Lambda: lambda, Bound: bound, Gap: max(0, bound-q)}, top, nil
 }
 
 type segment struct {

@@ -51,11 +51,12 @@ func BenchmarkPacer(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				ch, err := p.Decide(t0.Add(time.Duration(i)*time.Millisecond), qs[i%k], cs[i%k])
+				now := t0.Add(time.Duration(i) * time.Millisecond)
+				ch, err := p.Decide(bg, Query{At: now}, qs[i%k], cs[i%k])
 				if err != nil {
 					b.Fatal(err)
 				}
-				if err := p.Settle(ch.Reservation, ch.Cost*0.9); err != nil {
+				if err := p.Settle(bg, now, ch.Reservation, ch.Cost*0.9); err != nil {
 					b.Fatal(err)
 				}
 				sinkChoice = ch
@@ -90,9 +91,9 @@ func BenchmarkPacer(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			i := 0
 			for pb.Next() {
-				ch, err := p.Decide(time.Time{}, qs[i%k], cs[i%k])
+				ch, err := p.Decide(bg, Query{}, qs[i%k], cs[i%k])
 				if err == nil {
-					p.Settle(ch.Reservation, ch.Cost)
+					p.Settle(bg, time.Time{}, ch.Reservation, ch.Cost)
 				}
 				i++
 			}
@@ -140,7 +141,7 @@ func BenchmarkCostNormalizerAdd(b *testing.B) {
 }
 
 func BenchmarkTauTracker(b *testing.B) {
-	tr, _ := NewTauTracker(TrackerConfig{Target: 0.3})
+	tr, _ := NewTauTracker(TauTrackerConfig{Target: 0.3})
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		s, _ := tr.Decide(float64(i%1000) / 1000)
@@ -149,3 +150,6 @@ func BenchmarkTauTracker(b *testing.B) {
 		}
 	}
 }
+
+// bg is the context of the tests that need no cancellation.
+var bg = context.Background()

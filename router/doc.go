@@ -76,7 +76,7 @@
 // nothing fits the pacer rejects (ErrBudgetExhausted) or, if asked, falls
 // back to the cheapest model. Budgets are a total over a horizon of N
 // requests and/or a rolling time window; time is a parameter (Query.At,
-// Decide's now) in the style of x/time/rate, never a hidden clock.
+// Settle's now) in the style of x/time/rate, never a hidden clock.
 //
 // TierRouter (BudgetMem): modules offered in Low/Mid/High tiers; a
 // per-module policy (LinearTierPolicy, or any TierPolicy) scores the tiers,
@@ -124,7 +124,7 @@
 // ErrRejected), ErrUnknownReservation and ErrInfeasible. A failed call
 // leaves state unchanged; NaN never propagates. Pacer, TauTracker and
 // CostNormalizer are safe for concurrent use and snapshot themselves as
-// versioned JSON (MarshalBinary/UnmarshalBinary) so a run resumes
+// versioned JSON (Snapshot/Restore) so a run resumes
 // bit-identically; the other routers hold no mutable state. Predictors and
 // cost functions are called outside every lock.
 //

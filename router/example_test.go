@@ -54,7 +54,7 @@ func ExampleNewThreshold() {
 }
 
 func ExampleTauTracker() {
-	tr, _ := router.NewTauTracker(router.TrackerConfig{Target: 0.25, InitialTau: 0.5})
+	tr, _ := router.NewTauTracker(router.TauTrackerConfig{Target: 0.25, InitialTau: 0.5})
 	for i := 0; i < 4000; i++ {
 		tr.Decide(float64(i*37%100) / 100) // live scores, uniform on [0, 1)
 	}
@@ -204,4 +204,37 @@ func ExampleSummarize() {
 	s, _ := router.Summarize([]float64{0.002, 0.010, 0.002, 0.002}, []float64{1, 1, 0, 1})
 	fmt.Printf("accuracy %.2f, mean cost $%.4f, cost-of-pass $%.4f\n", s.Quality, s.Cost, s.CostOfPass)
 	// Output: accuracy 0.75, mean cost $0.0040, cost-of-pass $0.0053
+}
+
+func ExampleTrackedThreshold() {
+	tr, _ := router.NewTauTracker(router.TauTrackerConfig{Target: 0.5, InitialTau: 0.9, Eta: 0.1})
+	r := &router.TrackedThreshold{Weak: models[0], Strong: models[2], Scorer: winRate(0.6), Tracker: tr}
+	var picks []string
+	for i := 0; i < 10; i++ {
+		ch, _ := r.Route(context.Background(), router.Query{InputTokens: 1000})
+		picks = append(picks, ch.Model)
+	}
+	fmt.Println(picks)
+	fmt.Printf("τ = %.2f\n", tr.Tau())
+	// Output:
+	// [small small small small small small large small large small]
+	// τ = 0.60
+}
+
+func ExamplePeriod_Bounds() {
+	daily := router.Period{Kind: router.Daily, Location: time.UTC}
+	start, end, _ := daily.Bounds(time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC))
+	fmt.Println(start.Format(time.DateTime), "→", end.Format(time.DateTime))
+	monthly := router.Period{Kind: router.Monthly, Location: time.UTC}
+	start, end, _ = monthly.Bounds(time.Date(2026, 2, 10, 0, 0, 0, 0, time.UTC))
+	fmt.Println(start.Format(time.DateOnly), "→", end.Format(time.DateOnly))
+	// Output:
+	// 2026-03-14 00:00:00 → 2026-03-15 00:00:00
+	// 2026-02-01 → 2026-03-01
+}
+
+func ExampleQuantile() {
+	q, _ := router.Quantile([]float64{1, 2, 3, 4}, 0.5)
+	fmt.Println(q)
+	// Output: 2.5
 }

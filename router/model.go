@@ -20,9 +20,12 @@ const (
 	TierHigh
 )
 
-// String returns "low", "mid", "high" or "none".
+// String returns "none", "low", "mid" or "high", or Tier(n) for an unknown
+// value.
 func (t Tier) String() string {
 	switch t {
+	case TierNone:
+		return "none"
 	case TierLow:
 		return "low"
 	case TierMid:
@@ -30,7 +33,7 @@ func (t Tier) String() string {
 	case TierHigh:
 		return "high"
 	}
-	return "none"
+	return fmt.Sprintf("Tier(%d)", int(t))
 }
 
 // Model is one model (or one tier of a module) a router can send a request
@@ -75,8 +78,11 @@ type Query struct {
 	InputTokens int
 	// Module names the module a tier router is choosing for, if any.
 	Module string
-	// At is the request's time. Routers with a rolling time window read it;
-	// if it is zero they use time.Now(). Horizon-only routers ignore it.
+	// Tenant is the budget a Pacer charges (a Tenant's name: an API key,
+	// a team); "" is the pacer's root budget.
+	Tenant string
+	// At is the request's time; pacers read it (a zero At is shorthand for
+	// time.Now()). Stateless routers ignore it.
 	At time.Time
 }
 
@@ -225,4 +231,13 @@ func ctxErr(ctx context.Context) error {
 		return nil
 	}
 	return ctx.Err()
+}
+
+// errNotCreated is the error every method of a zero value returns.
+func errNotCreated(typ, ctor string) error {
+	return fmt.Errorf("%w: %s not created with %s", ErrInvalid, typ, ctor)
+}
+
+func errUnknownTenant(name string) error {
+	return fmt.Errorf("%w: tenant %q (unknown tenant)", ErrInvalid, name)
 }

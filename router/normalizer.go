@@ -23,6 +23,18 @@ const (
 	DegenerateBudgetMem
 )
 
+// String returns "DegenerateHalf" or "DegenerateBudgetMem", or
+// Degenerate(n) for an unknown value.
+func (d Degenerate) String() string {
+	switch d {
+	case DegenerateHalf:
+		return "DegenerateHalf"
+	case DegenerateBudgetMem:
+		return "DegenerateBudgetMem"
+	}
+	return fmt.Sprintf("Degenerate(%d)", int(d))
+}
+
 // NormalizerConfig configures a CostNormalizer. Zero fields mean the
 // defaults, which are BudgetMem's.
 type NormalizerConfig struct {
@@ -92,6 +104,9 @@ func NewCostNormalizer(cfg NormalizerConfig) (*CostNormalizer, error) {
 
 // Add appends cost c to the window and returns its efficiency.
 func (n *CostNormalizer) Add(c float64) (float64, error) {
+	if n.cfg.Window == 0 {
+		return 0, errNotCreated("CostNormalizer", "NewCostNormalizer")
+	}
 	if !num.IsFinite(c) || c < 0 {
 		return 0, fmt.Errorf("%w: cost = %v (must be finite and ≥ 0)", ErrInvalid, c)
 	}
@@ -115,6 +130,9 @@ func (n *CostNormalizer) Add(c float64) (float64, error) {
 // Efficiency returns the efficiency of cost c against the current window
 // without adding it. With an empty window it returns 0.5.
 func (n *CostNormalizer) Efficiency(c float64) (float64, error) {
+	if n.cfg.Window == 0 {
+		return 0, errNotCreated("CostNormalizer", "NewCostNormalizer")
+	}
 	if !num.IsFinite(c) || c < 0 {
 		return 0, fmt.Errorf("%w: cost = %v (must be finite and ≥ 0)", ErrInvalid, c)
 	}
@@ -159,8 +177,11 @@ type normalizerState struct {
 	Costs []float64 `json:"sqrt_costs"` // oldest first
 }
 
-// MarshalBinary snapshots the window.
-func (n *CostNormalizer) MarshalBinary() ([]byte, error) {
+// Snapshot returns the window (oldest cost first) as versioned JSON.
+func (n *CostNormalizer) Snapshot() ([]byte, error) {
+	if n.cfg.Window == 0 {
+		return nil, errNotCreated("CostNormalizer", "NewCostNormalizer")
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	st := normalizerState{Costs: make([]float64, 0, len(n.ring))}
@@ -170,9 +191,12 @@ func (n *CostNormalizer) MarshalBinary() ([]byte, error) {
 	return snapshot.Marshal(normalizerKind, normalizerVersion, n.cfg, st)
 }
 
-// UnmarshalBinary restores a snapshot from a normaliser with the same
+// Restore restores a snapshot from a normaliser with the same
 // configuration; on error the normaliser is unchanged.
-func (n *CostNormalizer) UnmarshalBinary(data []byte) error {
+func (n *CostNormalizer) Restore(data []byte) error {
+	if n.cfg.Window == 0 {
+		return errNotCreated("CostNormalizer", "NewCostNormalizer")
+	}
 	var st normalizerState
 	if err := snapshot.Unmarshal(data, normalizerKind, normalizerVersion, n.cfg, &st); err != nil {
 		return fmt.Errorf("%w: %w", ErrSnapshot, err)

@@ -42,12 +42,12 @@ func TestCostNormalizerSnapshotAndBadInput(t *testing.T) {
 	for _, c := range normCosts[:13] {
 		a.Add(c)
 	}
-	data, err := a.MarshalBinary()
+	data, err := a.Snapshot()
 	if err != nil {
 		t.Fatal(err)
 	}
 	b, _ := NewCostNormalizer(NormalizerConfig{Window: 8})
-	if err := b.UnmarshalBinary(data); err != nil {
+	if err := b.Restore(data); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range normCosts[13:] {
@@ -58,7 +58,7 @@ func TestCostNormalizerSnapshotAndBadInput(t *testing.T) {
 		}
 	}
 	other, _ := NewCostNormalizer(RouterR1Normalizer)
-	if err := other.UnmarshalBinary(data); !errors.Is(err, ErrSnapshot) {
+	if err := other.Restore(data); !errors.Is(err, ErrSnapshot) {
 		t.Errorf("config mismatch: %v", err)
 	}
 	for _, c := range []float64{-1, math.NaN(), math.Inf(1)} {

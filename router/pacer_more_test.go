@@ -65,7 +65,7 @@ func TestPacerBadInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before, _ := p.MarshalBinary()
+	before, _ := p.Snapshot()
 	for _, q := range []Query{{ID: "short"}, {ID: "nan"}, {ID: "err"}, {ID: "ok", InputTokens: -5}} {
 		if ch, err := p.Route(ctx, q); err == nil || ch.Reservation != 0 {
 			t.Errorf("Route(%s) = %+v, %v", q.ID, ch, err)
@@ -79,17 +79,17 @@ func TestPacerBadInput(t *testing.T) {
 	for _, c := range [][2][]float64{
 		{{1, 2}, {1, 2, 3}}, {{1, 2, 3}, {1, 2}}, {{1, 2, 3}, {1, -2, 3}}, {{1, 2, 3}, {1, math.NaN(), 3}}, {{1, math.Inf(1), 3}, {1, 2, 3}},
 	} {
-		if _, err := p.Decide(time.Time{}, c[0], c[1]); !errors.Is(err, ErrInvalid) {
+		if _, err := p.Decide(bg, Query{}, c[0], c[1]); !errors.Is(err, ErrInvalid) {
 			t.Errorf("Decide(%v, %v): %v", c[0], c[1], err)
 		}
 	}
 	// Unknown and forged reservations.
 	for _, id := range []uint64{0, 1, 12345, 1<<32 | 1} {
-		if err := p.Settle(id, 0.01); !errors.Is(err, ErrUnknownReservation) {
+		if err := p.Settle(bg, time.Time{}, id, 0.01); !errors.Is(err, ErrUnknownReservation) {
 			t.Errorf("Settle(%#x): %v", id, err)
 		}
 	}
-	after, _ := p.MarshalBinary()
+	after, _ := p.Snapshot()
 	if string(before) != string(after) {
 		t.Errorf("failed calls changed the pacer:\n%s\n%s", before, after)
 	}
@@ -115,13 +115,13 @@ func TestPacerRejectAndFallback(t *testing.T) {
 	q, c := []float64{0.5, 0.9}, []float64{0.4, 1}
 	models := []Model{{Name: "a"}, {Name: "b"}}
 	p, _ := NewPacer(PacerConfig{Models: models, Budget: 1, Horizon: 2}, nil)
-	ch1, err := p.Decide(time.Time{}, q, c)
+	ch1, err := p.Decide(bg, Query{}, q, c)
 	if err != nil || ch1.Model != "b" {
 		t.Fatalf("first: %+v %v", ch1, err)
 	}
 	// Reservation of 1 leaves nothing: the next request is rejected even
 	// before the first settles.
-	ch2, err := p.Decide(time.Time{}, q, c)
+	ch2, err := p.Decide(bg, Query{}, q, c)
 	if !errors.Is(err, ErrBudgetExhausted) || !errors.Is(err, ErrRejected) || !ch2.Rejected || ch2.Index != -1 {
 		t.Fatalf("second: %+v %v", ch2, err)
 	}
@@ -129,14 +129,14 @@ func TestPacerRejectAndFallback(t *testing.T) {
 		t.Errorf("Observe of a rejection: %v", err)
 	}
 	// Settling below the reservation frees budget for the cheap model.
-	p.Settle(ch1.Reservation, 0.5)
-	ch3, err := p.Decide(time.Time{}, q, c)
+	p.Settle(bg, time.Time{}, ch1.Reservation, 0.5)
+	ch3, err := p.Decide(bg, Query{}, q, c)
 	if err != nil || ch3.Model != "a" {
 		t.Fatalf("third: %+v %v", ch3, err)
 	}
 	f, _ := NewPacer(PacerConfig{Models: models, Budget: 1, Horizon: 2, Fallback: FallbackCheapest}, nil)
-	f.Decide(time.Time{}, q, c)
-	ch, err := f.Decide(time.Time{}, q, c)
+	f.Decide(bg, Query{}, q, c)
+	ch, err := f.Decide(bg, Query{}, q, c)
 	if err != nil || ch.Model != "a" || ch.Reason == "" {
 		t.Fatalf("fallback: %+v %v", ch, err)
 	}
@@ -145,8 +145,8 @@ func TestPacerRejectAndFallback(t *testing.T) {
 	}
 	// A cost above the reservation is recorded in full.
 	g, _ := NewPacer(PacerConfig{Models: models, Budget: 10, Horizon: 2}, nil)
-	ch, _ = g.Decide(time.Time{}, q, c)
-	g.Settle(ch.Reservation, 3)
+	ch, _ = g.Decide(bg, Query{}, q, c)
+	g.Settle(bg, time.Time{}, ch.Reservation, 3)
 	if s := g.Stats(time.Time{}); math.Abs(s.Spent-3) > 1e-9 || math.Abs(s.Overrun-2) > 1e-9 {
 		t.Errorf("overrun stats %+v", s)
 	}
@@ -168,7 +168,7 @@ func TestPacerRollingWindow(t *testing.T) {
 	var events []ev
 	for i := 0; i < 600; i++ {
 		now := t0.Add(time.Duration(i) * 500 * time.Millisecond)
-		ch, err := p.Decide(now, q, c)
+		ch, err := p.Decide(bg, Query{At: now}, q, c)
 		if errors.Is(err, ErrBudgetExhausted) {
 			continue
 		}
@@ -176,7 +176,7 @@ func TestPacerRollingWindow(t *testing.T) {
 			t.Fatal(err)
 		}
 		actual := c[ch.Index] * 0.9
-		p.Settle(ch.Reservation, actual)
+		p.Settle(bg, now, ch.Reservation, actual)
 		events = append(events, ev{now, actual})
 		var sum float64
 		for _, e := range events {
@@ -192,7 +192,7 @@ func TestPacerRollingWindow(t *testing.T) {
 		t.Errorf("only %d requests served", len(events))
 	}
 	// Time going backwards is treated as the latest time seen.
-	if _, err := p.Decide(t0, q, c); err != nil && !errors.Is(err, ErrBudgetExhausted) {
+	if _, err := p.Decide(bg, Query{At: t0}, q, c); err != nil && !errors.Is(err, ErrBudgetExhausted) {
 		t.Errorf("earlier time: %v", err)
 	}
 }
@@ -208,7 +208,7 @@ func TestPacerSnapshotContinuesBitIdentically(t *testing.T) {
 	var pending []Choice
 	run := func(p *Pacer, i int) (Choice, error) {
 		r := reqs[i]
-		return p.Decide(t0.Add(time.Duration(i)*time.Second), r.q[:], r.c[:])
+		return p.Decide(bg, Query{At: t0.Add(time.Duration(i) * time.Second)}, r.q[:], r.c[:])
 	}
 	for i := 0; i < 1500; i++ {
 		ch, err := run(a, i)
@@ -216,16 +216,16 @@ func TestPacerSnapshotContinuesBitIdentically(t *testing.T) {
 			pending = append(pending, ch)
 		}
 		if len(pending) > 3 { // keep a few reservations outstanding
-			a.Settle(pending[0].Reservation, pending[0].Cost*reqs[i].factor)
+			a.Settle(bg, t0.Add(time.Duration(i)*time.Second), pending[0].Reservation, pending[0].Cost*reqs[i].factor)
 			pending = pending[1:]
 		}
 	}
-	data, err := a.MarshalBinary()
+	data, err := a.Snapshot()
 	if err != nil {
 		t.Fatal(err)
 	}
 	b, _ := NewPacer(cfg, nil)
-	if err := b.UnmarshalBinary(data); err != nil {
+	if err := b.Restore(data); err != nil {
 		t.Fatal(err)
 	}
 	pb := append([]Choice(nil), pending...)
@@ -240,10 +240,11 @@ func TestPacerSnapshotContinuesBitIdentically(t *testing.T) {
 		}
 		if len(pending) > 3 {
 			c := pending[0].Cost * reqs[i].factor
-			if err := a.Settle(pending[0].Reservation, c); err != nil {
+			now := t0.Add(time.Duration(i) * time.Second)
+			if err := a.Settle(bg, now, pending[0].Reservation, c); err != nil {
 				t.Fatal(err)
 			}
-			if err := b.Settle(pb[0].Reservation, c); err != nil {
+			if err := b.Settle(bg, now, pb[0].Reservation, c); err != nil {
 				t.Fatal(err)
 			}
 			pending, pb = pending[1:], pb[1:]
@@ -253,7 +254,7 @@ func TestPacerSnapshotContinuesBitIdentically(t *testing.T) {
 		t.Errorf("stats differ: %+v vs %+v", a.Stats(t0), b.Stats(t0))
 	}
 	other, _ := NewPacer(PacerConfig{Models: simModels, Budget: 3, Horizon: 3000}, nil)
-	if err := other.UnmarshalBinary(data); !errors.Is(err, ErrSnapshot) {
+	if err := other.Restore(data); !errors.Is(err, ErrSnapshot) {
 		t.Errorf("config mismatch: %v", err)
 	}
 }

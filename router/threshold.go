@@ -61,29 +61,39 @@ type Threshold struct {
 	Scorer WinRateScorer
 }
 
-// NewThreshold returns a validated threshold router.
+// NewThreshold returns a validated threshold router (a copy of models and
+// taus).
 func NewThreshold(models []Model, taus []float64, scorer WinRateScorer) (*Threshold, error) {
-	if err := validateModels(models); err != nil {
+	if err := checkThreshold(models, taus, scorer); err != nil {
 		return nil, err
-	}
-	if len(taus) != len(models)-1 {
-		return nil, fmt.Errorf("%w: %d thresholds for %d models (want %d)", ErrInvalid, len(taus), len(models), len(models)-1)
-	}
-	for i, t := range taus {
-		if !num.IsFinite(t) {
-			return nil, fmt.Errorf("%w: taus[%d] = %v (must be finite)", ErrInvalid, i, t)
-		}
-		if i > 0 && t < taus[i-1] {
-			return nil, fmt.Errorf("%w: taus[%d] = %v < taus[%d] = %v (must be non-decreasing)", ErrInvalid, i, t, i-1, taus[i-1])
-		}
-	}
-	if scorer == nil {
-		return nil, fmt.Errorf("%w: nil scorer", ErrInvalid)
 	}
 	return &Threshold{Models: slices.Clone(models), Taus: slices.Clone(taus), Scorer: scorer}, nil
 }
 
-// Pick returns the index of the model chosen for score s.
+// checkThreshold validates a Threshold's fields.
+func checkThreshold(models []Model, taus []float64, scorer WinRateScorer) error {
+	if err := validateModels(models); err != nil {
+		return err
+	}
+	if len(taus) != len(models)-1 {
+		return fmt.Errorf("%w: Threshold has %d thresholds for %d models (want %d)", ErrInvalid, len(taus), len(models), len(models)-1)
+	}
+	for i, t := range taus {
+		if !num.IsFinite(t) {
+			return fmt.Errorf("%w: Threshold.Taus[%d] = %v (must be finite)", ErrInvalid, i, t)
+		}
+		if i > 0 && t < taus[i-1] {
+			return fmt.Errorf("%w: Threshold.Taus[%d] = %v < Taus[%d] = %v (must be non-decreasing)", ErrInvalid, i, t, i-1, taus[i-1])
+		}
+	}
+	if scorer == nil {
+		return fmt.Errorf("%w: Threshold.Scorer = nil", ErrInvalid)
+	}
+	return nil
+}
+
+// Pick returns the index of the model chosen for score s: the number of
+// thresholds at or below s (NaN is below every threshold).
 func (t *Threshold) Pick(s float64) int {
 	k := 0
 	for _, tau := range t.Taus {
@@ -94,9 +104,14 @@ func (t *Threshold) Pick(s float64) int {
 	return k
 }
 
-// Route scores q and picks a model.
+// Route scores q and picks a model. A Threshold literal is validated on
+// every call (as NewThreshold does), so a zero or malformed one returns an
+// error wrapping ErrInvalid.
 func (t *Threshold) Route(ctx context.Context, q Query) (Choice, error) {
 	if err := ctxErr(ctx); err != nil {
+		return Choice{Index: -1, Domain: -1}, err
+	}
+	if err := checkThreshold(t.Models, t.Taus, t.Scorer); err != nil {
 		return Choice{Index: -1, Domain: -1}, err
 	}
 	s, err := t.Scorer.WinRate(ctx, q)

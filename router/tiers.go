@@ -122,7 +122,8 @@ func NewTierRouter(modules []Module, policy TierPolicy, budget PacerConfig) (*Ti
 	return r, nil
 }
 
-// Pacer returns the router's pacer (for Stats and snapshots).
+// Pacer returns the router's pacer (for Stats and snapshots); nil for a
+// zero TierRouter.
 func (r *TierRouter) Pacer() *Pacer { return r.pacer }
 
 // Route scores every module's tiers and picks a combination. The Choice's
@@ -131,6 +132,9 @@ func (r *TierRouter) Route(ctx context.Context, q Query) (Choice, error) {
 	bad := Choice{Index: -1, Domain: -1}
 	if err := ctxErr(ctx); err != nil {
 		return bad, err
+	}
+	if r.pacer == nil {
+		return bad, errNotCreated("TierRouter", "NewTierRouter")
 	}
 	k := len(r.modules)
 	scores := make([][3]float64, k)
@@ -160,11 +164,7 @@ func (r *TierRouter) Route(ctx context.Context, q Query) (Choice, error) {
 			cs[c] += costs[i][t-TierLow]
 		}
 	}
-	at := q.At
-	if at.IsZero() && r.pacer.window > 0 {
-		at = timeNow()
-	}
-	ch, err := r.pacer.Decide(at, qs, cs)
+	ch, err := r.pacer.Decide(ctx, q, qs, cs)
 	if ch.Index >= 0 {
 		ch.Tiers = append([]Tier(nil), r.combos[ch.Index]...)
 	}
@@ -173,6 +173,9 @@ func (r *TierRouter) Route(ctx context.Context, q Query) (Choice, error) {
 
 // Observe settles the combination's reservation with the actual total cost.
 func (r *TierRouter) Observe(ctx context.Context, q Query, c Choice, o Outcome) error {
+	if r.pacer == nil {
+		return errNotCreated("TierRouter", "NewTierRouter")
+	}
 	return r.pacer.Observe(ctx, q, c, o)
 }
 

@@ -10,8 +10,8 @@ import (
 	"github.com/budgetkit/budgetkit/internal/snapshot"
 )
 
-// TrackerConfig configures a TauTracker. Zero fields mean the defaults.
-type TrackerConfig struct {
+// TauTrackerConfig configures a TauTracker. Zero fields mean the defaults.
+type TauTrackerConfig struct {
 	// Target is the strong fraction p to hold, in (0, 1). Required.
 	Target float64
 	// Eta is the step size η (default 0.01, in score units).
@@ -27,9 +27,9 @@ type TrackerConfig struct {
 	Min, Max float64
 }
 
-func (c TrackerConfig) withDefaults() (TrackerConfig, error) {
+func (c TauTrackerConfig) withDefaults() (TauTrackerConfig, error) {
 	if !(c.Target > 0 && c.Target < 1) {
-		return c, fmt.Errorf("%w: TrackerConfig.Target = %v (must be in (0, 1))", ErrInvalid, c.Target)
+		return c, fmt.Errorf("%w: TauTrackerConfig.Target = %v (must be in (0, 1))", ErrInvalid, c.Target)
 	}
 	if c.Eta == 0 {
 		c.Eta = 0.01
@@ -41,16 +41,16 @@ func (c TrackerConfig) withDefaults() (TrackerConfig, error) {
 		c.Max = 1
 	}
 	if !num.IsFinite(c.Eta) || c.Eta <= 0 {
-		return c, fmt.Errorf("%w: TrackerConfig.Eta = %v (must be finite and > 0)", ErrInvalid, c.Eta)
+		return c, fmt.Errorf("%w: TauTrackerConfig.Eta = %v (must be finite and > 0)", ErrInvalid, c.Eta)
 	}
 	if !(c.Decay >= 0 && c.Decay < 1) {
-		return c, fmt.Errorf("%w: TrackerConfig.Decay = %v (must be in [0, 1))", ErrInvalid, c.Decay)
+		return c, fmt.Errorf("%w: TauTrackerConfig.Decay = %v (must be in [0, 1))", ErrInvalid, c.Decay)
 	}
 	if !num.IsFinite(c.Min) || !num.IsFinite(c.Max) || c.Min >= c.Max {
-		return c, fmt.Errorf("%w: TrackerConfig.Min, Max = %v, %v (must be finite with Min < Max)", ErrInvalid, c.Min, c.Max)
+		return c, fmt.Errorf("%w: TauTrackerConfig.Min, Max = %v, %v (must be finite with Min < Max)", ErrInvalid, c.Min, c.Max)
 	}
 	if !num.IsFinite(c.InitialTau) || c.InitialTau < c.Min || c.InitialTau > c.Max {
-		return c, fmt.Errorf("%w: TrackerConfig.InitialTau = %v (must be in [Min, Max])", ErrInvalid, c.InitialTau)
+		return c, fmt.Errorf("%w: TauTrackerConfig.InitialTau = %v (must be in [Min, Max])", ErrInvalid, c.InitialTau)
 	}
 	return c, nil
 }
@@ -72,18 +72,18 @@ func (c TrackerConfig) withDefaults() (TrackerConfig, error) {
 // TauTracker is safe for concurrent use.
 type TauTracker struct {
 	mu  sync.Mutex
-	cfg TrackerConfig
+	cfg TauTrackerConfig
 	st  trackerState
 }
 
 type trackerState struct {
 	Tau    float64 `json:"tau"`
-	N      int64   `json:"n"`
-	Strong int64   `json:"strong"`
+	N      int     `json:"n"`
+	Strong int     `json:"strong"`
 }
 
 // NewTauTracker returns a tracker starting at cfg.InitialTau.
-func NewTauTracker(cfg TrackerConfig) (*TauTracker, error) {
+func NewTauTracker(cfg TauTrackerConfig) (*TauTracker, error) {
 	c, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -94,6 +94,9 @@ func NewTauTracker(cfg TrackerConfig) (*TauTracker, error) {
 // Decide reports whether a query with win-rate score s goes to the strong
 // model (s ≥ τ) and updates τ. s must be finite.
 func (t *TauTracker) Decide(s float64) (strong bool, err error) {
+	if t.cfg.Target == 0 {
+		return false, errNotCreated("TauTracker", "NewTauTracker")
+	}
 	if !num.IsFinite(s) {
 		return false, fmt.Errorf("%w: score = %v (must be finite)", ErrInvalid, s)
 	}
@@ -114,7 +117,7 @@ func (t *TauTracker) Decide(s float64) (strong bool, err error) {
 	return strong, nil
 }
 
-// Tau returns the current threshold.
+// Tau returns the current threshold (0 for a zero TauTracker).
 func (t *TauTracker) Tau() float64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -123,7 +126,7 @@ func (t *TauTracker) Tau() float64 {
 
 // Fraction returns the realised strong fraction over all decisions so far
 // (0 before the first) and their number.
-func (t *TauTracker) Fraction() (float64, int64) {
+func (t *TauTracker) Fraction() (float64, int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.st.N == 0 {
@@ -134,16 +137,23 @@ func (t *TauTracker) Fraction() (float64, int64) {
 
 const trackerKind, trackerVersion = "router.TauTracker", 1
 
-// MarshalBinary snapshots the tracker (versioned JSON).
-func (t *TauTracker) MarshalBinary() ([]byte, error) {
+// Snapshot returns the tracker's state (τ and the decision counts) as
+// versioned JSON.
+func (t *TauTracker) Snapshot() ([]byte, error) {
+	if t.cfg.Target == 0 {
+		return nil, errNotCreated("TauTracker", "NewTauTracker")
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return snapshot.Marshal(trackerKind, trackerVersion, t.cfg, t.st)
 }
 
-// UnmarshalBinary restores a snapshot taken from a tracker with the same
+// Restore restores a snapshot taken from a tracker with the same
 // configuration; on error the tracker is unchanged.
-func (t *TauTracker) UnmarshalBinary(data []byte) error {
+func (t *TauTracker) Restore(data []byte) error {
+	if t.cfg.Target == 0 {
+		return errNotCreated("TauTracker", "NewTauTracker")
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var st trackerState

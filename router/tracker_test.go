@@ -22,7 +22,7 @@ func TestTauTrackerShiftedTraffic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := NewTauTracker(TrackerConfig{Target: target, InitialTau: tau0})
+	tr, err := NewTauTracker(TauTrackerConfig{Target: target, InitialTau: tau0})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestTauTrackerShiftedTraffic(t *testing.T) {
 		t.Errorf("test is too easy: offline τ gives %.3f", off)
 	}
 	// Per 1,000-request block after warm-up, the fraction also stays close.
-	tr2, _ := NewTauTracker(TrackerConfig{Target: target, InitialTau: tau0})
+	tr2, _ := NewTauTracker(TauTrackerConfig{Target: target, InitialTau: tau0})
 	r2 := randx.New(6, 0)
 	for i := 0; i < warm; i++ {
 		tr2.Decide(0.4 + 0.5*r2.Float64()*r2.Float64())
@@ -72,18 +72,18 @@ func TestTauTrackerShiftedTraffic(t *testing.T) {
 }
 
 func TestTauTrackerSnapshot(t *testing.T) {
-	cfg := TrackerConfig{Target: 0.25, Eta: 0.02, Decay: 0.6}
+	cfg := TauTrackerConfig{Target: 0.25, Eta: 0.02, Decay: 0.6}
 	a, _ := NewTauTracker(cfg)
 	r := randx.New(1, 0)
 	for i := 0; i < 500; i++ {
 		a.Decide(r.Float64())
 	}
-	data, err := a.MarshalBinary()
+	data, err := a.Snapshot()
 	if err != nil {
 		t.Fatal(err)
 	}
 	b, _ := NewTauTracker(cfg)
-	if err := b.UnmarshalBinary(data); err != nil {
+	if err := b.Restore(data); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 500; i++ {
@@ -94,17 +94,17 @@ func TestTauTrackerSnapshot(t *testing.T) {
 			t.Fatalf("step %d: restored tracker diverged", i)
 		}
 	}
-	other, _ := NewTauTracker(TrackerConfig{Target: 0.5})
-	if err := other.UnmarshalBinary(data); !errors.Is(err, ErrSnapshot) {
+	other, _ := NewTauTracker(TauTrackerConfig{Target: 0.5})
+	if err := other.Restore(data); !errors.Is(err, ErrSnapshot) {
 		t.Errorf("restore into another config: %v", err)
 	}
-	if err := b.UnmarshalBinary([]byte("{")); !errors.Is(err, ErrSnapshot) {
+	if err := b.Restore([]byte("{")); !errors.Is(err, ErrSnapshot) {
 		t.Errorf("corrupt: %v", err)
 	}
 }
 
 func TestTauTrackerBadInput(t *testing.T) {
-	for _, c := range []TrackerConfig{
+	for _, c := range []TauTrackerConfig{
 		{}, {Target: 1}, {Target: math.NaN()}, {Target: 0.5, Eta: -1}, {Target: 0.5, Decay: 1},
 		{Target: 0.5, Min: 1, Max: 0}, {Target: 0.5, InitialTau: 2},
 	} {
@@ -112,7 +112,7 @@ func TestTauTrackerBadInput(t *testing.T) {
 			t.Errorf("NewTauTracker(%+v) err = %v", c, err)
 		}
 	}
-	tr, _ := NewTauTracker(TrackerConfig{Target: 0.5})
+	tr, _ := NewTauTracker(TauTrackerConfig{Target: 0.5})
 	if _, err := tr.Decide(math.NaN()); !errors.Is(err, ErrInvalid) {
 		t.Errorf("NaN score: %v", err)
 	}

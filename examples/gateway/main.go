@@ -293,7 +293,7 @@ func run(n int, seed uint64, out string) error {
 
 	// The pacer: all three models, utility q̂ − λĉ, reservations settled
 	// with the actual cost.
-	pc, err := router.NewPacer(router.PacerConfig{Models: models, Budget: budget, Horizon: int64(n), WarmStart: 500}, predictor{cur})
+	pc, err := router.NewPacer(router.PacerConfig{Models: models, Budget: budget, Horizon: n, WarmStart: 500}, predictor{cur})
 	if err != nil {
 		return err
 	}
