@@ -72,7 +72,7 @@ func BenchmarkRoundTrips(b *testing.B) {
 	})
 	big := []router.Account{{Name: "g", Limit: MaxUnits}, {Name: "t", Limit: MaxUnits, Period: router.Period{Kind: router.Daily, Location: time.UTC}}, {Name: "k", Limit: MaxUnits, Period: router.Period{Kind: router.Hourly, Location: time.UTC}}}
 	for _, a := range big {
-		if err := l.AddAccount(a); err != nil {
+		if err := l.AddAccount(ctx, a); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -127,6 +127,7 @@ func testLedgerContract(t *testing.T, mk newLedgerFunc) {
 			{ID: 6, Accounts: path1, Amount: 1, Deadline: t0},
 			{ID: 7, Accounts: path1, Amount: 1, Deadline: t0.Add(-time.Second)},
 			hold(1, 11, t0, path1...), // the ID of a different live hold
+			hold(1, 10, t0, path1...), // the ID of the same live hold
 		} {
 			if err := l.Reserve(ctx, t0, h); !errors.Is(err, router.ErrInvalid) {
 				t.Errorf("case %d: err = %v, want ErrInvalid", i, err)
@@ -162,12 +163,16 @@ func testLedgerContract(t *testing.T, mk newLedgerFunc) {
 		if err := l.Settle(ctx, next, 2, 31); err != nil {
 			t.Fatal(err)
 		}
-		old := balances(t, l, late, "global", "team:a", "key:1", "key:2")
 		now := balances(t, l, next, "global", "team:a", "key:1", "key:2")
-		want := []int64{76, 45, 45, 31}
-		for i := range old {
-			if old[i].Spent != want[i] || old[i].Held != 0 {
-				t.Errorf("old period %s: %+v, want spent %d", old[i].Account, old[i], want[i])
+		// Ledgers that keep past periods report them (MemoryLedger keeps
+		// only the current one).
+		if _, ok := l.(*Ledger); ok {
+			old := balances(t, l, late, "global", "team:a", "key:1", "key:2")
+			want := []int64{76, 45, 45, 31}
+			for i := range old {
+				if old[i].Spent != want[i] || old[i].Held != 0 {
+					t.Errorf("old period %s: %+v, want spent %d", old[i].Account, old[i], want[i])
+				}
 			}
 		}
 		// The lifetime root carries over; the periodic ones start afresh.
@@ -235,16 +240,15 @@ func testLedgerContract(t *testing.T, mk newLedgerFunc) {
 		if err := l.Settle(ctx, t0.Add(3*time.Second), 2, 10); !errors.Is(err, router.ErrUnknownReservation) {
 			t.Errorf("settle of an expired hold: %v", err)
 		}
-		// An overdue hold not yet expired can still be settled.
-		if err := l.Settle(ctx, t0.Add(4500*time.Millisecond), 4, 7); err != nil {
-			t.Errorf("settle of an overdue live hold: %v", err)
+		// A hold is live until its deadline, expired or not by Expire.
+		if err := l.Settle(ctx, t0.Add(4500*time.Millisecond), 5, 7); err != nil {
+			t.Errorf("settle before the deadline: %v", err)
 		}
-		n, err = l.Expire(ctx, t0.Add(time.Hour))
-		if err != nil || n != 1 {
-			t.Errorf("second Expire = %d, %v; want 1", n, err)
+		if err := l.Settle(ctx, t0.Add(4500*time.Millisecond), 4, 7); !errors.Is(err, router.ErrUnknownReservation) {
+			t.Errorf("settle after the deadline, before Expire: %v", err)
 		}
 		if n, _ := l.Expire(ctx, t0.Add(time.Hour)); n != 0 {
-			t.Errorf("third Expire = %d", n)
+			t.Errorf("last Expire = %d, want 0", n)
 		}
 		if b := balances(t, l, t0, "key:1")[0]; b.Held != 0 || b.Spent != 7 {
 			t.Errorf("end: %+v", b)

@@ -26,13 +26,13 @@
 // request that reserves and settles costs two. Reserve checks
 // spent + held + amount ≤ limit on every account of the hold's path and
 // holds the amount on all of them, or on none. Money is an exact integer
-// count of units (HINCRBY); the scripts compare in Lua doubles, exact below
-// 2⁵³, and amounts above MaxUnits = 2⁵⁰ are refused.
+// count of units (HINCRBY), compared exactly in the scripts; limits and
+// amounts up to MaxUnits = 2⁶² are accepted, as router.PacerConfig's are.
 //
 // Keys, all under the hash tag {Namespace} (one Redis Cluster slot):
 //
 //	{ns}:a:<account>:<period start in Unix ns, or "life">  hash {spent, held}
-//	{ns}:h:<hold id>                                       string "<amount>\n<account key charged>\n…"
+//	{ns}:h:<hold id>                                       string "<call token>\n<amount>\n<deadline>\n<account key charged>\n…"
 //	{ns}:d                                                 sorted set of hold ids by deadline (Unix µs)
 //
 // A hold stores the keys of the periods it charged, so Settle books spend

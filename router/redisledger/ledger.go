@@ -2,10 +2,13 @@ package redisledger
 
 import (
 	"context"
+	crand "crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -14,11 +17,11 @@ import (
 )
 
 // MaxUnits is the largest Limit, hold Amount or settled amount a Ledger
-// accepts (2⁵⁰ ≈ 1.1·10¹⁵ units, e.g. a billion dollars in micro-dollars).
-// The scripts compare Spent + Held + amount as Lua doubles, which is exact
-// below 2⁵³; the headroom keeps an account exact even when several holds
-// settle above their amount.
-const MaxUnits = 1 << 50
+// accepts: 2⁶², the range of router.PacerConfig's budgets. Comparisons in
+// the scripts are exact over the whole int64 range; spend that would pass
+// MaxInt64 (only after repeated settles far above their holds) saturates,
+// as in router.MemoryLedger.
+const MaxUnits = 1 << 62
 
 // Defaults of Config's zero fields.
 const (
@@ -33,14 +36,18 @@ const (
 	DefaultExpireBatch = 16
 )
 
+// ReplayWindow is how long a settled or released hold's key stays as a
+// tombstone, so that a client library's retry of the same call (a lost
+// reply) is recognised and not refused.
+const ReplayWindow = time.Minute
+
 // Config configures New. Zero fields mean the defaults above.
 type Config struct {
 	// Client is the Redis connection (a *redis.Client, a failover client
 	// or a cluster client); required. The Ledger does not close it. Its
-	// MaxRetries applies to the scripts: a retried Reserve is recognised
-	// as a replay and succeeds once; a retried Settle or Release whose
-	// first attempt had succeeded reports ErrUnknownReservation (nothing is
-	// counted twice either way).
+	// MaxRetries applies to the scripts, safely: each call carries a token,
+	// so a retry of a call whose reply was lost is recognised as a replay
+	// and succeeds without holding or charging twice.
 	Client redis.UniversalClient
 	// Namespace separates ledgers sharing one Redis: keys are
 	// "{Namespace}:…". Every replica sharing a budget uses the same
@@ -79,12 +86,17 @@ type Ledger struct {
 	deadlines   string // "{ns}:d"
 	grace       time.Duration
 	expireBatch int
+	nonce       string        // random, per Ledger: call tokens are nonce.seq
+	seq         atomic.Uint64 // call counter
 
 	mu       sync.RWMutex
 	accounts map[string]router.Account
 }
 
-var _ router.Ledger = (*Ledger)(nil)
+var (
+	_ router.Ledger       = (*Ledger)(nil)
+	_ router.AccountAdder = (*Ledger)(nil)
+)
 
 // New validates cfg, pings Redis and loads the scripts. An invalid field
 // gives an error wrapping router.ErrInvalid that names it; an unreachable
@@ -116,7 +128,12 @@ func New(ctx context.Context, cfg Config) (*Ledger, error) {
 	if batch < 1 || batch > 10000 {
 		return nil, fmt.Errorf("%w: redisledger: Config.ExpireBatch = %d (must be in [1, 10000])", router.ErrInvalid, cfg.ExpireBatch)
 	}
+	var rnd [8]byte
+	if _, err := crand.Read(rnd[:]); err != nil {
+		return nil, fmt.Errorf("%w: redisledger: reading a nonce: %v", router.ErrInvalid, err)
+	}
 	l := &Ledger{
+		nonce:       hex.EncodeToString(rnd[:]),
 		client:      cfg.Client,
 		ns:          "{" + ns + "}:",
 		holdPrefix:  "{" + ns + "}:h:",
@@ -142,12 +159,15 @@ func New(ctx context.Context, cfg Config) (*Ledger, error) {
 }
 
 // AddAccount defines another account (for example a new API key's budget)
-// in this Ledger; other replicas must add it too before they reserve on
-// it. It fails with an error wrapping router.ErrInvalid for an invalid
-// account or a name already defined with a different Limit or Period.
+// in this Ledger (router.Pacer.AddTenant calls it); other replicas must add
+// it too before they reserve on it. It needs no round trip: definitions
+// are local, spend is shared. Re-adding an identical account is a no-op
+// (replicas may all add it); a name already defined with a different Limit
+// or Period fails with an error wrapping router.ErrInvalid, as does an
+// invalid account.
 // Redirecting an existing account is not supported: its spend lives in
 // Redis under its name.
-func (l *Ledger) AddAccount(a router.Account) error {
+func (l *Ledger) AddAccount(_ context.Context, a router.Account) error {
 	if err := l.check(); err != nil {
 		return err
 	}
@@ -232,13 +252,20 @@ func (l *Ledger) account(name string) (router.Account, error) {
 
 // micros is t in Unix microseconds rounded down (up when ceil): deadlines
 // are compared with now at microsecond resolution, rounding towards
-// keeping a hold live.
+// keeping a hold live (a hold is expired at now when its deadline rounded
+// up is ≤ now rounded down).
 func micros(t time.Time, ceil bool) int64 {
 	us := t.UnixMicro()
 	if ceil && t.Nanosecond()%1000 != 0 {
 		us++
 	}
 	return us
+}
+
+// token returns a string no other call of any Ledger uses: a retry of one
+// call by the client library carries the same token, a new call another.
+func (l *Ledger) token() string {
+	return l.nonce + "." + strconv.FormatUint(l.seq.Add(1), 10)
 }
 
 func unavailable(op string, err error) error {
@@ -248,12 +275,16 @@ func unavailable(op string, err error) error {
 // Reserve holds h.Amount on every account of h.Accounts in the period
 // containing now, all or nothing, in one round trip; it first releases up
 // to ExpireBatch holds whose deadline is at or before now. A hold with the
-// ID of a live hold fails with router.ErrInvalid, unless it is the same
-// hold (a client retry), which succeeds without holding twice.
+// ID of a live hold fails with router.ErrInvalid.
 func (l *Ledger) Reserve(ctx context.Context, now time.Time, h router.Hold) error {
 	if err := l.check(); err != nil {
 		return err
 	}
+	return l.reserve(ctx, now, h, l.token())
+}
+
+// reserve is Reserve with the call's token (a retry reuses it).
+func (l *Ledger) reserve(ctx context.Context, now time.Time, h router.Hold, token string) error {
 	n := len(h.Accounts)
 	if n == 0 {
 		return fmt.Errorf("%w: redisledger: hold %d: no accounts", router.ErrInvalid, h.ID)
@@ -266,9 +297,9 @@ func (l *Ledger) Reserve(ctx context.Context, now time.Time, h router.Hold) erro
 	}
 	keys := make([]string, 2, 2+n)
 	keys[0], keys[1] = l.deadlines, l.holdPrefix+strconv.FormatUint(h.ID, 10)
-	args := make([]any, 6, 6+3*n)
+	args := make([]any, 7, 7+3*n)
 	args[0], args[1], args[2] = micros(now, false), micros(h.Deadline, true), h.Amount
-	args[3], args[4], args[5] = l.holdPrefix, h.ID, l.expireBatch
+	args[3], args[4], args[5], args[6] = l.holdPrefix, h.ID, l.expireBatch, token
 	for i, name := range h.Accounts {
 		for _, prev := range h.Accounts[:i] {
 			if prev == name {
@@ -290,27 +321,33 @@ func (l *Ledger) Reserve(ctx context.Context, now time.Time, h router.Hold) erro
 		}
 		args = append(args, a.Limit, ttl, extend)
 	}
-	res, err := reserveScript.Run(ctx, l.client, keys, args...).Int64Slice()
+	res, err := reserveScript.Run(ctx, l.client, keys, args...).Slice()
 	if err != nil {
 		return unavailable("reserve", err)
 	}
+	code, _ := res[0].(int64)
 	switch {
-	case len(res) == 1 && res[0] == 0:
+	case len(res) == 1 && code == 0:
 		return nil
-	case len(res) == 4 && res[0] == 1 && res[1] >= 1 && res[1] <= int64(n):
-		name := h.Accounts[res[1]-1]
+	case len(res) == 4 && code == 1:
+		i, _ := res[1].(int64)
+		if i < 1 || i > int64(n) {
+			break
+		}
+		name := h.Accounts[i-1]
 		a, _ := l.account(name)
-		return fmt.Errorf("%w: redisledger: account %q: spent %d + held %d + amount %d > limit %d", router.ErrBudgetExhausted, name, res[2], res[3], h.Amount, a.Limit)
-	case len(res) == 1 && res[0] == 2:
-		return fmt.Errorf("%w: redisledger: hold ID %d is in use by another live hold", router.ErrInvalid, h.ID)
+		return fmt.Errorf("%w: redisledger: account %q: spent %v + held %v + amount %d > limit %d", router.ErrBudgetExhausted, name, res[2], res[3], h.Amount, a.Limit)
+	case len(res) == 1 && code == 2:
+		return fmt.Errorf("%w: redisledger: Hold.ID = %d (in use by another live hold)", router.ErrInvalid, h.ID)
 	}
 	return unavailable("reserve", fmt.Errorf("unexpected reply %v", res))
 }
 
 // Settle records actual units of spend for live hold id on each of its
 // accounts, in the period the hold was made in, and drops the hold, in one
-// round trip. A hold whose deadline has passed can still be settled until
-// an Expire (or a Reserve in passing) has released it.
+// round trip. A hold is live until its deadline: at or after it, Settle
+// releases the hold (if no Expire has yet) and fails with an error
+// wrapping router.ErrUnknownReservation, as Release does.
 func (l *Ledger) Settle(ctx context.Context, now time.Time, id uint64, actual int64) error {
 	if err := l.check(); err != nil {
 		return err
@@ -318,7 +355,7 @@ func (l *Ledger) Settle(ctx context.Context, now time.Time, id uint64, actual in
 	if actual < 0 || actual > MaxUnits {
 		return fmt.Errorf("%w: redisledger: settle hold %d: actual = %d (must be in [0, %d])", router.ErrInvalid, id, actual, int64(MaxUnits))
 	}
-	return l.finish(ctx, id, strconv.FormatInt(actual, 10), "settle")
+	return l.finish(ctx, now, id, strconv.FormatInt(actual, 10), "settle", l.token())
 }
 
 // Release drops live hold id without recording spend, in one round trip.
@@ -326,12 +363,13 @@ func (l *Ledger) Release(ctx context.Context, now time.Time, id uint64) error {
 	if err := l.check(); err != nil {
 		return err
 	}
-	return l.finish(ctx, id, "", "release")
+	return l.finish(ctx, now, id, "", "release", l.token())
 }
 
-func (l *Ledger) finish(ctx context.Context, id uint64, actual, op string) error {
+// finish settles (actual ≠ "") or releases hold id with the call's token.
+func (l *Ledger) finish(ctx context.Context, now time.Time, id uint64, actual, op, token string) error {
 	sid := strconv.FormatUint(id, 10)
-	r, err := finishScript.Run(ctx, l.client, []string{l.deadlines, l.holdPrefix + sid}, sid, actual).Int64()
+	r, err := finishScript.Run(ctx, l.client, []string{l.deadlines, l.holdPrefix + sid}, sid, actual, token, ReplayWindow.Milliseconds(), micros(now, false)).Int64()
 	if err != nil {
 		return unavailable(op, err)
 	}

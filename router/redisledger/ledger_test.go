@@ -88,7 +88,7 @@ func TestNewValidates(t *testing.T) {
 	if _, err := z.Balance(ctx, t0, "x"); !errors.Is(err, router.ErrInvalid) {
 		t.Errorf("zero Balance: %v", err)
 	}
-	if err := z.AddAccount(router.Account{Name: "x", Limit: 1}); !errors.Is(err, router.ErrInvalid) {
+	if err := z.AddAccount(ctx, router.Account{Name: "x", Limit: 1}); !errors.Is(err, router.ErrInvalid) {
 		t.Errorf("zero AddAccount: %v", err)
 	}
 }
@@ -100,13 +100,13 @@ func TestAddAccount(t *testing.T) {
 	if err := l.Reserve(ctx, t0, h); !errors.Is(err, router.ErrInvalid) {
 		t.Fatalf("unknown account: %v", err)
 	}
-	if err := l.AddAccount(router.Account{Name: "key:9", Limit: 7}); err != nil {
+	if err := l.AddAccount(ctx, router.Account{Name: "key:9", Limit: 7}); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.AddAccount(router.Account{Name: "key:9", Limit: 7}); err != nil {
+	if err := l.AddAccount(ctx, router.Account{Name: "key:9", Limit: 7}); err != nil {
 		t.Errorf("re-adding the same account: %v", err)
 	}
-	if err := l.AddAccount(router.Account{Name: "key:9", Limit: 8}); !errors.Is(err, router.ErrInvalid) {
+	if err := l.AddAccount(ctx, router.Account{Name: "key:9", Limit: 8}); !errors.Is(err, router.ErrInvalid) {
 		t.Errorf("redefining an account: %v", err)
 	}
 	if err := l.Reserve(ctx, t0, h); err != nil {
@@ -117,7 +117,7 @@ func TestAddAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := l2.AddAccount(router.Account{Name: "key:9", Limit: 7}); err != nil {
+	if err := l2.AddAccount(ctx, router.Account{Name: "key:9", Limit: 7}); err != nil {
 		t.Fatal(err)
 	}
 	if err := l2.Reserve(ctx, t0, hold(2, 3, t0, "key:9")); !errors.Is(err, router.ErrBudgetExhausted) {
@@ -191,12 +191,15 @@ func TestReplayAndScriptReload(t *testing.T) {
 	ctx := context.Background()
 	l, c, ns := newTestLedger(t, tree())
 	h := hold(7, 30, t0, path1...)
-	if err := l.Reserve(ctx, t0, h); err != nil {
-		t.Fatal(err)
+	// A client library's retry resends the call with its token: it holds
+	// once. A new call with the same hold is a second hold with a live ID.
+	for i := 0; i < 2; i++ {
+		if err := l.reserve(ctx, t0, h, "call-1"); err != nil {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
 	}
-	// A client retry of the same Reserve holds once.
-	if err := l.Reserve(ctx, t0, h); err != nil {
-		t.Fatalf("replay: %v", err)
+	if err := l.Reserve(ctx, t0, h); !errors.Is(err, router.ErrInvalid) {
+		t.Errorf("a second Reserve of a live ID: %v", err)
 	}
 	if b, _ := l.Balance(ctx, t0, "key:1"); b.Held != 30 {
 		t.Errorf("held %d after a replay, want 30", b.Held)
@@ -206,8 +209,19 @@ func TestReplayAndScriptReload(t *testing.T) {
 	if err := c.ScriptFlush(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Settle(ctx, t0, 7, 30); err != nil {
-		t.Fatalf("settle after SCRIPT FLUSH: %v", err)
+	for i := 0; i < 2; i++ {
+		if err := l.finish(ctx, t0, 7, "25", "settle", "call-2"); err != nil {
+			t.Fatalf("settle attempt %d: %v", i, err)
+		}
+	}
+	if err := l.Settle(ctx, t0, 7, 25); !errors.Is(err, router.ErrUnknownReservation) {
+		t.Errorf("a second Settle: %v", err)
+	}
+	if err := l.Release(ctx, t0, 7); !errors.Is(err, router.ErrUnknownReservation) {
+		t.Errorf("a Release after Settle: %v", err)
+	}
+	if b, _ := l.Balance(ctx, t0, "key:1"); b.Held != 0 || b.Spent != 25 {
+		t.Errorf("after a replayed settle: %+v, want spent 25 once", b)
 	}
 	if err := l.Reserve(ctx, t0, hold(8, 1, t0, path1...)); err != nil {
 		t.Fatalf("reserve after SCRIPT FLUSH: %v", err)
@@ -300,4 +314,16 @@ func TestUnavailable(t *testing.T) {
 	if !strings.Contains(l.deadlines, DefaultNamespace) {
 		t.Errorf("default namespace not used: %s", l.deadlines)
 	}
+}
+
+// TestContractMemoryLedger runs the same contract on router's in-memory
+// ledger, the default of a Pacer.
+func TestContractMemoryLedger(t *testing.T) {
+	testLedgerContract(t, func(t *testing.T, accounts []router.Account) router.Ledger {
+		l, err := router.NewMemoryLedger(accounts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	})
 }
