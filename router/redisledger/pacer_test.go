@@ -46,9 +46,9 @@ func pacerConfig(ledger router.Ledger, issuer uint32, mode router.LedgerFailure)
 
 // pacerTally is what the callers saw, per account path.
 type pacerTally struct {
-	mu        sync.Mutex
-	openSpent map[string]int64 // settled spend of reservations served fail-open (never in the ledger)
-	lost      map[string]int64 // settles whose reply was lost: in the ledger, not in the pacer
+	mu                                                          sync.Mutex
+	openSpent                                                   map[string]int64 // settled spend of reservations served fail-open (never in the ledger)
+	lost                                                        map[string]int64 // settles whose reply was lost: in the ledger, not in the pacer
 	routed, refused, closed, open, settled, released, abandoned atomic.Int64
 	openCost                                                    []atomic.Int64 // per pacer: cost served fail-open
 }
