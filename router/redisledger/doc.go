@@ -32,7 +32,7 @@
 // Keys, all under the hash tag {Namespace} (one Redis Cluster slot):
 //
 //	{ns}:a:<account>:<period start in Unix ns, or "life">  hash {spent, held}
-//	{ns}:h:<hold id>                                       string "<call token>\n<amount>\n<deadline>\n<account key charged>\n…"
+//	{ns}:h:<hold id>                                       string: call token, amount, deadline, account keys charged
 //	{ns}:d                                                 sorted set of hold ids by deadline (Unix µs)
 //
 // A hold stores the keys of the periods it charged, so Settle books spend

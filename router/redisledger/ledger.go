@@ -175,8 +175,8 @@ func (l *Ledger) AddAccount(_ context.Context, a router.Account) error {
 }
 
 func (l *Ledger) addAccount(a router.Account) error {
-	if a.Name == "" || !utf8.ValidString(a.Name) || strings.Contains(a.Name, "\n") {
-		return fmt.Errorf("%w: redisledger: Account.Name = %q (must be non-empty UTF-8 without a newline)", router.ErrInvalid, a.Name)
+	if a.Name == "" || !utf8.ValidString(a.Name) {
+		return fmt.Errorf("%w: redisledger: Account.Name = %q (must be non-empty valid UTF-8)", router.ErrInvalid, a.Name)
 	}
 	if a.Limit <= 0 || a.Limit > MaxUnits {
 		return fmt.Errorf("%w: redisledger: account %q: Limit = %d (must be in [1, %d])", router.ErrInvalid, a.Name, a.Limit, int64(MaxUnits))

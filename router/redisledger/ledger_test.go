@@ -48,7 +48,7 @@ func TestNewValidates(t *testing.T) {
 		{Client: c, ExpireBatch: -1},
 		{Client: c, ExpireBatch: 10001},
 		{Client: c, Accounts: []router.Account{{Name: "", Limit: 1}}},
-		{Client: c, Accounts: []router.Account{{Name: "a\nb", Limit: 1}}},
+		{Client: c, Accounts: []router.Account{{Name: "a\xffb", Limit: 1}}},
 		{Client: c, Accounts: []router.Account{{Name: "x", Limit: 0}}},
 		{Client: c, Accounts: []router.Account{{Name: "x", Limit: -5}}},
 		{Client: c, Accounts: []router.Account{{Name: "x", Limit: MaxUnits + 1}}},
@@ -326,4 +326,36 @@ func TestContractMemoryLedger(t *testing.T) {
 		}
 		return l
 	})
+}
+
+// TestUnusualAccountNames: any valid UTF-8 name works, including
+// separators the key layout uses (':'), newlines, braces and names that end
+// like a period suffix.
+func TestUnusualAccountNames(t *testing.T) {
+	ctx := context.Background()
+	names := []string{"key:a\nb", "ключ 🔑", "x:1:life", "x", "x:life", "{braces}", "tab\there"}
+	var accounts []router.Account
+	for i, n := range names {
+		p := router.Period{}
+		if i%2 == 1 {
+			p = router.Period{Kind: router.FixedLength, Length: time.Hour}
+		}
+		accounts = append(accounts, router.Account{Name: n, Limit: 100, Period: p})
+	}
+	l, c, ns := newTestLedger(t, accounts)
+	if err := l.Reserve(ctx, t0, router.Hold{ID: 1, Accounts: names, Amount: 40, Deadline: t0.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Settle(ctx, t0, 1, 30); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		if b, err := l.Balance(ctx, t0, n); err != nil || b.Spent != 30 || b.Held != 0 {
+			t.Errorf("%q: %+v %v", n, b, err)
+		}
+	}
+	if got := len(keys(t, c, ns)); got != len(names)+1 { // + the tombstone
+		t.Errorf("%d keys for %d accounts", got, len(names))
+	}
+	checkNoLeaks(t, c, ns)
 }

@@ -15,11 +15,12 @@ import "github.com/redis/go-redis/v9"
 // Redis Cluster slot:
 //
 //	{ns}:a:<account>:<period start, Unix ns | "life">  hash {spent, held}
-//	{ns}:h:<hold id>                                   string "<call token>\n<amount>\n<deadline µs>\n<account key>\n…",
+//	{ns}:h:<hold id>                                   string "<call token>ÿ<amount>ÿ<deadline µs>ÿ<account key>ÿ…" (ÿ: the byte 0xFF),
 //	                                                   or "~<call token>" for ReplayWindow after a settle or release
 //	{ns}:d                                             sorted set: hold id → deadline (Unix µs)
 //
-// Amounts travel as decimal strings and are added with HINCRBY (exact
+// A hold's fields are separated by the byte 0xFF, which no UTF-8 text (and
+// so no account name or namespace) contains. Amounts travel as decimal strings and are added with HINCRBY (exact
 // 64-bit integers). Limits are compared exactly by splitting each decimal
 // into two parts below 10¹⁰ and 10⁹, which Lua's doubles hold exactly; Lua
 // numbers are never passed back to redis.call, whose number formatting is
@@ -57,7 +58,7 @@ end
 local function parse(v)
   if not v or string.sub(v, 1, 1) == '~' then return nil end
   local f = {}
-  for x in string.gmatch(v, '[^\n]+') do f[#f + 1] = x end
+  for x in string.gmatch(v, '[^\255]+') do f[#f + 1] = x end
   return f
 end
 
@@ -111,7 +112,7 @@ end
 var reserveScript = redis.NewScript(luaCommon + `
 expire(KEYS[1], ARGV[4], ARGV[1], tonumber(ARGV[6]))
 local n = #KEYS - 2
-local val = ARGV[7] .. '\n' .. ARGV[3] .. '\n' .. ARGV[2] .. '\n' .. table.concat(KEYS, '\n', 3)
+local val = ARGV[7] .. '\255' .. ARGV[3] .. '\255' .. ARGV[2] .. '\255' .. table.concat(KEYS, '\255', 3)
 local old = redis.call('GET', KEYS[2])
 if old and string.sub(old, 1, 1) ~= '~' then
   if old == val then return {0} end
