@@ -2,6 +2,8 @@ package redisledger
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -90,6 +92,7 @@ func BenchmarkRoundTrips(b *testing.B) {
 	// that both see the same machine load; "rt/request" is the ratio.
 	b.Run("Interleaved", func(b *testing.B) {
 		b.ReportAllocs()
+		before := commandStats(b, c)
 		var tIncr, tReq time.Duration
 		for b.Loop() {
 			s := time.Now()
@@ -106,6 +109,12 @@ func BenchmarkRoundTrips(b *testing.B) {
 		b.ReportMetric(float64(tIncr.Nanoseconds())/float64(b.N), "ns/INCRBY")
 		b.ReportMetric(float64(tReq.Nanoseconds())/float64(b.N), "ns/request")
 		b.ReportMetric(float64(tReq)/float64(tIncr), "rt/request")
+		after := commandStats(b, c)
+		for _, cmd := range []string{"evalsha", "incrby"} {
+			if n := after[cmd][0] - before[cmd][0]; n > 0 {
+				b.ReportMetric((after[cmd][1]-before[cmd][1])/n, "server-µs/"+cmd)
+			}
+		}
 	})
 	for _, op := range []struct {
 		name string
@@ -134,4 +143,33 @@ func BenchmarkRoundTrips(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
 		})
 	}
+}
+
+// commandStats reads INFO commandstats: command → {calls, µs}.
+func commandStats(b *testing.B, c *redis.Client) map[string][2]float64 {
+	info, err := c.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := map[string][2]float64{}
+	for _, line := range strings.Split(info, "\n") {
+		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":")
+		cmd, found := strings.CutPrefix(name, "cmdstat_")
+		if !ok || !found {
+			continue
+		}
+		var v [2]float64
+		for _, kv := range strings.Split(rest, ",") {
+			k, x, _ := strings.Cut(kv, "=")
+			f, _ := strconv.ParseFloat(x, 64)
+			switch k {
+			case "calls":
+				v[0] = f
+			case "usec":
+				v[1] = f
+			}
+		}
+		out[cmd] = v
+	}
+	return out
 }
