@@ -98,14 +98,26 @@
 //   - (5): a replica that fails open serves without reserving; the bound is
 //     its local cap times the number of replicas, per outage.
 //
-// Retries. A Reserve whose reply was lost (a timeout after the script ran)
-// has made its hold; the caller sees router.ErrLedgerUnavailable and the
-// hold is released at its deadline. Retrying the same Hold is recognised as
-// a replay and succeeds without holding twice. A Settle or Release whose
-// reply was lost may be retried: if the first attempt ran, the retry fails
-// with router.ErrUnknownReservation; nothing is ever counted twice. go-redis
-// retries on network errors by itself (Options.MaxRetries), which these
-// rules make safe.
+// Retries. Every call carries a token unique to it. When the client
+// library resends a call whose reply was lost (go-redis does so on network
+// errors, Options.MaxRetries), the script recognises the token and answers
+// as the first attempt did, without holding or charging again; a finished
+// hold leaves a tombstone with its token for ReplayWindow (one minute) for
+// this purpose. A new call is another matter: a caller that retries a
+// Reserve after router.ErrLedgerUnavailable may find its hold already made
+// (router.ErrInvalid: ID in use; it is released at its deadline), and a
+// retried Settle or Release whose first attempt ran fails with
+// router.ErrUnknownReservation. Nothing is ever counted twice; the
+// router.Pacer then drops the reservation locally without recording its
+// spend, so its local view (PacerStats) under-counts by such settles while
+// the ledger is exact.
+//
+// A hold is live until its deadline, as in router.MemoryLedger: a Settle
+// or Release at or after it releases the hold and fails with
+// router.ErrUnknownReservation. Balance reads the period key as stored, so
+// its Held may include overdue holds no Reserve or Expire has released yet.
+// Unlike MemoryLedger, Balance at an earlier time reads that earlier period
+// (until its keys expire, Grace after it ends).
 //
 // Errors: network and server failures (and a cancelled context) wrap
 // router.ErrLedgerUnavailable; an account without room wraps
