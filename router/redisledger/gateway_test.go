@@ -110,3 +110,55 @@ func TestGatewayReplicasShareRedis(t *testing.T) {
 	}
 	checkNoLeaks(t, client, ns)
 }
+
+// TestGatewayRedisDown: with Redis gone the gateway (fail-closed, the
+// default) answers 503 with Retry-After, and serves again once Redis is
+// back.
+func TestGatewayRedisDown(t *testing.T) {
+	ctx := context.Background()
+	s := ownServer(t, true)
+	fleet := gateway.StartFleet(nil, 0)
+	defer fleet.Close()
+	cfg := gateway.PacerConfig(fleet.Models)
+	accounts, _ := cfg.LedgerAccounts()
+	c := redis.NewClient(&redis.Options{Addr: s.addr, MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
+	defer c.Close()
+	l, err := New(ctx, Config{Client: c, Accounts: accounts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Ledger = l
+	p, err := router.NewPacer(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := gateway.New(gateway.Config{Models: fleet.Models, Pacer: p, Keys: gateway.Keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	front := httptest.NewServer(g)
+	defer front.Close()
+	call := func() gateway.Result {
+		res, err := gateway.Call(front.URL, "sk-bob", "hello", 64, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if res := call(); res.Status != http.StatusOK {
+		t.Fatalf("status %d before the outage", res.Status)
+	}
+	s.stop()
+	if res := call(); res.Status != http.StatusServiceUnavailable || res.RetryAfter == "" {
+		t.Errorf("Redis down: status %d Retry-After %q, want 503 with Retry-After", res.Status, res.RetryAfter)
+	}
+	if err := s.start(); err != nil {
+		t.Fatal(err)
+	}
+	if res := call(); res.Status != http.StatusOK {
+		t.Errorf("status %d after Redis came back", res.Status)
+	}
+	if b, _ := l.Balance(ctx, time.Now(), "key:bob"); b.Held != 0 || b.Spent == 0 {
+		t.Errorf("bob %+v", b)
+	}
+}
