@@ -41,8 +41,12 @@ local function split(x)
   return tonumber(string.sub(x, 1, n - 9)), tonumber(string.sub(x, n - 8))
 end
 
--- fits reports s + h + a ≤ l exactly.
+-- fits reports s + h + a ≤ l exactly: directly when every value has at
+-- most 15 digits (their sum stays below 2^53), else in two parts.
 local function fits(s, h, a, l)
+  if #(s or '') < 16 and #(h or '') < 16 and #a < 16 and #l < 16 then
+    return (tonumber(s) or 0) + (tonumber(h) or 0) + tonumber(a) <= tonumber(l)
+  end
   local sh, sl = split(s)
   local hh, hl = split(h)
   local ah, al = split(a)
