@@ -3,6 +3,7 @@ package redisledger
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -356,6 +357,52 @@ func TestUnusualAccountNames(t *testing.T) {
 	}
 	if got := len(keys(t, c, ns)); got != len(names)+1 { // + the tombstone
 		t.Errorf("%d keys for %d accounts", got, len(names))
+	}
+	checkNoLeaks(t, c, ns)
+}
+
+// TestExactAtInt64Scale: limits are compared exactly where doubles cannot
+// tell n from n+1, and spend saturates at MaxInt64 instead of failing.
+func TestExactAtInt64Scale(t *testing.T) {
+	ctx := context.Background()
+	l, c, ns := newTestLedger(t, []router.Account{{Name: "big", Limit: MaxUnits}})
+	h := func(id uint64, amount int64) router.Hold {
+		return router.Hold{ID: id, Accounts: []string{"big"}, Amount: amount, Deadline: t0.Add(time.Minute)}
+	}
+	for i, step := range []struct {
+		hold router.Hold
+		ok   bool
+	}{
+		{h(1, MaxUnits/2), true},
+		{h(2, MaxUnits/2-1), true},
+		{h(3, 2), false}, // one unit over: 2⁶² + 1 is not a double
+		{h(4, 1), true},  // exactly at the limit
+		{h(5, 0), true},
+		{h(6, 1), false},
+	} {
+		err := l.Reserve(ctx, t0, step.hold)
+		if step.ok != (err == nil) || (!step.ok && !errors.Is(err, router.ErrBudgetExhausted)) {
+			t.Errorf("step %d (amount %d): %v", i, step.hold.Amount, err)
+		}
+	}
+	if b, _ := l.Balance(ctx, t0, "big"); b.Held != MaxUnits || b.Remaining() != 0 {
+		t.Errorf("held %d remaining %d, want %d and 0", b.Held, b.Remaining(), int64(MaxUnits))
+	}
+	for _, id := range []uint64{1, 2} {
+		if err := l.Settle(ctx, t0, id, MaxUnits); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b, _ := l.Balance(ctx, t0, "big"); b.Spent != math.MaxInt64 {
+		t.Errorf("spent %d after settling 2·2⁶², want MaxInt64 (saturated)", b.Spent)
+	}
+	for _, id := range []uint64{4, 5} {
+		if err := l.Release(ctx, t0, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b, _ := l.Balance(ctx, t0, "big"); b.Held != 0 {
+		t.Errorf("held %d at the end", b.Held)
 	}
 	checkNoLeaks(t, c, ns)
 }
