@@ -29,7 +29,10 @@
 // count of units (HINCRBY), compared exactly in the scripts; limits and
 // amounts up to MaxUnits = 2⁶² are accepted, as router.PacerConfig's are.
 //
-// Keys, all under the hash tag {Namespace} (one Redis Cluster slot):
+// Keys, all under the hash tag {Namespace}, so that on Redis Cluster a
+// ledger lives in one slot (it is not sharded; the scripts also touch keys
+// they find through the deadline set, which Cluster allows within a slot —
+// tested on standalone Redis only):
 //
 //	{ns}:a:<account>:<period start in Unix ns, or "life">  hash {spent, held}
 //	{ns}:h:<hold id>                                       string: call token, amount, deadline, account keys charged
