@@ -19,8 +19,9 @@ import (
 // otherwise TestMain starts redis-server (Debian package redis-server) on a
 // free loopback port, with persistence off in a temporary directory, and
 // stops it at the end. Without either, the package's tests are skipped with
-// a message. The outage tests always start a redis-server of their own,
-// since they stop and restart it.
+// a message — unless BUDGETKIT_REDIS_REQUIRED is set (as CI should), which
+// makes that a failure. The outage tests always start a redis-server of
+// their own, since they stop and restart it.
 
 const howToRun = "install redis-server (apt-get install redis-server) or set BUDGETKIT_REDIS_ADDR=host:port to run the redisledger tests"
 
@@ -44,6 +45,10 @@ func runMain(m *testing.M) int {
 		return m.Run()
 	}
 	if _, err := exec.LookPath("redis-server"); err != nil {
+		if os.Getenv("BUDGETKIT_REDIS_REQUIRED") != "" {
+			fmt.Println("FAIL: BUDGETKIT_REDIS_REQUIRED is set but redis-server is not on PATH:", howToRun)
+			return 1
+		}
 		fmt.Println("SKIP: redis-server is not on PATH:", howToRun)
 		return 0
 	}
@@ -159,6 +164,9 @@ func newClient(t testing.TB, addr string) *redis.Client {
 func ownServer(t *testing.T, persist bool) *server {
 	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
+		if os.Getenv("BUDGETKIT_REDIS_REQUIRED") != "" {
+			t.Fatal("BUDGETKIT_REDIS_REQUIRED is set; this test stops and restarts Redis and needs redis-server on PATH")
+		}
 		t.Skip("this test stops and restarts Redis and needs redis-server on PATH: " + howToRun)
 	}
 	s, err := startServer(t.TempDir(), persist)
