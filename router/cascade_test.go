@@ -116,7 +116,7 @@ func TestFitCascadeMatchesBruteForce(t *testing.T) {
 		records := randomRecords(seed, 40, 3)
 		for _, budget := range []float64{2, 5, 12, 100} {
 			const g = 7
-			fit, err := FitConfig{GridPoints: g}.Fit(records, budget)
+			fit, err := FitConfig{GridPoints: g, Compat: true}.Fit(records, budget)
 			// Brute force: every non-decreasing pair of grid levels, thresholds
 			// as quantiles of the confidences reaching each stage.
 			grid := make([]float64, g)

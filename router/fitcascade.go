@@ -29,6 +29,12 @@ type FitConfig struct {
 	// MaxStages bounds the cascade length when SearchOrder is set (default
 	// 3, the reference's cascade_depth).
 	MaxStages int
+	// Compat restricts the search to non-decreasing quantile levels
+	// q₁ ≤ q₂ ≤ …, as the reference optimizer (FrugalGPT's optimizer.py)
+	// does. The restriction can miss the optimum (a later stage often
+	// needs a lower level than an earlier one), so the default searches
+	// every tuple of levels; set Compat to reproduce the reference's fits.
+	Compat bool
 }
 
 // CascadeFit is a fitted cascade.
@@ -61,28 +67,38 @@ func FitCascade(records []CascadeRecord, budgetPerQuery float64) (CascadeFit, er
 }
 
 // Fit fits a cascade's thresholds to maximise mean quality on the records
-// subject to mean cost ≤ budgetPerQuery, as FrugalGPT's optimizer does:
-// stage j's threshold is parametrised by a quantile level qⱼ on the grid
+// subject to mean cost ≤ budgetPerQuery, on FrugalGPT's grid: stage j's
+// threshold is parametrised by a quantile level qⱼ on
 //
-//	qⱼ ∈ {10⁻⁵ + k·(1 − 2·10⁻⁵)/(G − 1) : k = 0…G−1},  q₁ ≤ q₂ ≤ … (non-decreasing),
+//	qⱼ ∈ {10⁻⁵ + k·(1 − 2·10⁻⁵)/(G − 1) : k = 0…G−1},
 //
 // and set to τⱼ = Quantile(confidences at stage j of the queries that
 // reached stage j, qⱼ) with linear interpolation, so a fraction ≈ qⱼ of
-// them escalates. Every non-decreasing grid tuple is evaluated (with
-// pruning once the budget is exceeded) and the best feasible one returned;
-// ties go to the cheaper, then to the first in grid order. A query that
-// stops at stage j pays Σ_{i ≤ j} costs.
+// them escalates. Every tuple of grid levels is evaluated (the reference
+// evaluates only non-decreasing ones, q₁ ≤ q₂ ≤ …; FitConfig.Compat
+// restores that restriction) and the best feasible one returned; ties go
+// to the cheaper, then to the first in grid order. A query that stops at
+// stage j pays Σ_{i ≤ j} costs. Two levels that accept the same queries at
+// a stage are equivalent, so only the first is explored, and a branch is
+// cut as soon as its cost exceeds the budget (costs only grow deeper in the
+// cascade). When at most G queries reach each stage every distinct
+// acceptance set except "all of them" is on the grid, so with SearchOrder
+// (which also tries the shorter cascades that "all of them" amounts to) Fit
+// finds the exact optimum over all thresholds and orders of ≤ MaxStages.
 //
 // Differences from the reference (stanford-futuredata/FrugalGPT,
-// optimizer.py): the reference polishes the grid optimum with Nelder–Mead
-// (scipy brute's finish=fmin), which cannot improve a piecewise-constant
-// objective and is omitted; its last stage accepts only answers with
-// score > 0, so a zero-score answer at the last stage is counted as neither
-// paid nor correct — here the last stage always accepts and is paid for;
-// it accepts on score > 1 − δ, here on confidence ≥ τ.
+// optimizer.py): by default the levels are not required to be
+// non-decreasing (see Compat); the reference polishes the grid optimum
+// with Nelder–Mead (scipy brute's finish=fmin), which cannot improve a
+// piecewise-constant objective and is omitted; its last stage accepts only
+// answers with score > 0, so a zero-score answer at the last stage is
+// counted as neither paid nor correct — here the last stage always accepts
+// and is paid for; it accepts on score > 1 − δ, here on confidence ≥ τ.
 //
 // It returns an error wrapping ErrInfeasible if no grid point meets the
-// budget. Complexity O(G^(L−1)·n·log n) for L stages and n records.
+// budget. Complexity O(G^(L−1)·n·log n) for L stages and n records
+// (O(C(G+L−2, L−1)·n·log n) with Compat), per order searched; the search
+// allocates O(L·n) per order, not per grid point.
 func (cfg FitConfig) Fit(records []CascadeRecord, budgetPerQuery float64) (CascadeFit, error) {
 	if len(records) == 0 {
 		return CascadeFit{}, fmt.Errorf("%w: no records", ErrInvalid)
@@ -176,7 +192,7 @@ func (cfg FitConfig) Fit(records []CascadeRecord, budgetPerQuery float64) (Casca
 	var best CascadeFit
 	found := false
 	for _, order := range orders {
-		f, ok := fitOrder(records, order, grid, budgetPerQuery)
+		f, ok := fitOrder(records, order, grid, budgetPerQuery, cfg.Compat)
 		if ok && (!found || f.Quality > best.Quality || (f.Quality == best.Quality && f.Cost < best.Cost)) {
 			best, found = f, true
 		}
@@ -191,21 +207,28 @@ type cascadeFitter struct {
 	conf, qual, cum [][]float64 // [stage][record]
 	grid            []float64
 	limit           float64 // budget·n
+	compat          bool
 	qs, taus        []float64
+	vals            [][]float64 // per-stage scratch: sorted confidences
+	reach           [][]int     // per-stage scratch: records reaching stage j+1
 	best            CascadeFit
 	found           bool
 }
 
-func fitOrder(records []CascadeRecord, order []int, grid []float64, budget float64) (CascadeFit, bool) {
+func fitOrder(records []CascadeRecord, order []int, grid []float64, budget float64, compat bool) (CascadeFit, bool) {
 	n, l := len(records), len(order)
-	f := &cascadeFitter{grid: grid, limit: budget * float64(n), qs: make([]float64, l-1), taus: make([]float64, l-1)}
+	f := &cascadeFitter{grid: grid, limit: budget * float64(n), compat: compat, qs: make([]float64, l-1), taus: make([]float64, l-1)}
 	f.conf = make([][]float64, l)
 	f.qual = make([][]float64, l)
 	f.cum = make([][]float64, l)
+	f.vals = make([][]float64, l)
+	f.reach = make([][]int, l)
 	for j, m := range order {
 		f.conf[j] = make([]float64, n)
 		f.qual[j] = make([]float64, n)
 		f.cum[j] = make([]float64, n)
+		f.vals[j] = make([]float64, 0, n)
+		f.reach[j] = make([]int, 0, n)
 		for i, r := range records {
 			f.conf[j][i] = r.Confidence[m]
 			f.qual[j][i] = r.Quality[m]
@@ -229,6 +252,9 @@ func fitOrder(records []CascadeRecord, order []int, grid []float64, budget float
 	return f.best, true
 }
 
+// rec searches stages j… for the records rem that reach stage j, with
+// quality acc and cost spent so far; kmin is the lowest level allowed
+// (the previous stage's level with Compat, else 0).
 func (f *cascadeFitter) rec(j int, rem []int, kmin int, acc, cost float64) {
 	last := len(f.conf) - 1
 	if j == last {
@@ -245,19 +271,28 @@ func (f *cascadeFitter) rec(j int, rem []int, kmin int, acc, cost float64) {
 		}
 		return
 	}
-	vals := make([]float64, len(rem))
-	for k, i := range rem {
-		vals[k] = f.conf[j][i]
+	vals := f.vals[j][:0]
+	for _, i := range rem {
+		vals = append(vals, f.conf[j][i])
 	}
 	sort.Float64s(vals)
-	next := make([]int, 0, len(rem))
+	prevAccepted := -1
 	for k := kmin; k < len(f.grid); k++ {
 		tau := 1.0
+		accepted := 0
 		if len(vals) > 0 {
 			tau = num.QuantileSorted(vals, f.grid[k])
+			accepted = len(vals) - sort.SearchFloat64s(vals, tau)
 		}
+		// The same acceptance set as the previous level gives the same
+		// subtree (with Compat, a subset of it, since kmin only grows), and
+		// ties go to the first level: skip it.
+		if accepted == prevAccepted {
+			continue
+		}
+		prevAccepted = accepted
 		a, c := acc, cost
-		next = next[:0]
+		next := f.reach[j][:0]
 		for _, i := range rem {
 			if f.conf[j][i] >= tau {
 				a += f.qual[j][i]
@@ -270,7 +305,11 @@ func (f *cascadeFitter) rec(j int, rem []int, kmin int, acc, cost float64) {
 			continue // costs only grow deeper in the cascade
 		}
 		f.qs[j], f.taus[j] = f.grid[k], tau
-		f.rec(j+1, next, k, a, c)
+		lo := 0
+		if f.compat {
+			lo = k
+		}
+		f.rec(j+1, next, lo, a, c)
 		if len(vals) == 0 {
 			return // nothing reaches this stage: every level is equivalent
 		}
