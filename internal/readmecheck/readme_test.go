@@ -36,14 +36,16 @@ var imports = map[string]string{
 
 // snippet is one ```go block of the README with the declarations of its
 // free variables, given in an HTML comment "<!-- prelude ... -->" just
-// before the block (invisible on GitHub).
+// before the block (invisible on GitHub). A block preceded by
+// "<!-- nested module: PATH -->" uses a nested module's packages (not
+// importable from here) and is type-checked by that module's own tests.
 type snippet struct {
 	line          int
 	prelude, body string
 }
 
 var (
-	blockRE   = regexp.MustCompile("(?s)(?:<!--\\s*prelude\\s*\\n(.*?)-->\\s*\\n)?```go\\n(.*?)```")
+	blockRE   = regexp.MustCompile("(?s)(?:<!--\\s*prelude\\s*\\n(.*?)-->\\s*\\n|(<!--\\s*nested module: [^\\n]*-->\\s*\\n))?```go\\n(.*?)```")
 	qualified = regexp.MustCompile(`\b([a-z]+)\.[A-Z]`)
 )
 
@@ -56,7 +58,10 @@ func readSnippets(t *testing.T) []snippet {
 	text := string(data)
 	var out []snippet
 	for _, m := range blockRE.FindAllStringSubmatchIndex(text, -1) {
-		s := snippet{line: 1 + strings.Count(text[:m[4]], "\n"), body: text[m[4]:m[5]]}
+		if m[4] >= 0 {
+			continue // a nested module's snippet
+		}
+		s := snippet{line: 1 + strings.Count(text[:m[6]], "\n"), body: text[m[6]:m[7]]}
 		if m[2] >= 0 {
 			s.prelude = text[m[2]:m[3]]
 		}
