@@ -100,3 +100,22 @@ func TestTokenCost(t *testing.T) {
 		t.Error("negative tokens accepted")
 	}
 }
+
+// Issue 14: sums of large finite costs overflowed to +Inf, which read as
+// "never passes".
+func TestCostOfPassNoOverflow(t *testing.T) {
+	v, err := CostOfPass([]float64{1e308, 1e308}, []float64{1, 1})
+	if err != nil || v != 1e308 {
+		t.Errorf("CostOfPass(1e308, 1e308) = %v, %v; want 1e308", v, err)
+	}
+	if _, err := CostOfPass([]float64{1e308}, []float64{1e-10}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("overflowing ratio: %v", err)
+	}
+	if _, err := TokenCost(1e308, 0, 1e308, 0); !errors.Is(err, ErrInvalid) {
+		t.Errorf("TokenCost overflow: %v", err)
+	}
+	tab := CostOfPassTable{Models: []string{"m"}, Values: [][]float64{{1e308}, {1e308}}}
+	if f, err := tab.TaskFrontier(); err != nil || f != 1e308 {
+		t.Errorf("TaskFrontier = %v, %v", f, err)
+	}
+}

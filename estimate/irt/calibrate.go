@@ -54,7 +54,8 @@ type CalibrateConfig struct {
 	// falls below it (default 1e-4).
 	Tol float64
 	// QuadNodes is the number of EM quadrature nodes on [−QuadRange,
-	// QuadRange] (default 41 on [−4.5, 4.5]).
+	// QuadRange] (default 41 on [−4.5, 4.5]; QuadNodes in [5, 1001],
+	// QuadRange in (0, 20]). The prior SDs below must lie in [1e-6, 1e6].
 	QuadNodes int
 	QuadRange float64
 	// SlopePriorSD is the SD of the Gaussian prior on each slope: on log a
@@ -210,15 +211,15 @@ func (cfg CalibrateConfig) resolve() (CalibrateConfig, error) {
 		return c, fmt.Errorf("%w: Tol = %v (must be finite and > 0)", ErrInvalid, cfg.Tol)
 	case c.QuadNodes < 5 || c.QuadNodes > 1001:
 		return c, fmt.Errorf("%w: QuadNodes = %d (must be in [5, 1001])", ErrInvalid, cfg.QuadNodes)
-	case !num.IsFinite(c.QuadRange) || c.QuadRange <= 0:
-		return c, fmt.Errorf("%w: QuadRange = %v (must be finite and > 0)", ErrInvalid, cfg.QuadRange)
+	case !(c.QuadRange > 0 && c.QuadRange <= 20):
+		return c, fmt.Errorf("%w: QuadRange = %v (must be in (0, 20]; N(0, 1) has no mass beyond)", ErrInvalid, cfg.QuadRange)
 	}
 	for _, p := range []struct {
 		name string
 		v    float64
 	}{{"SlopePriorSD", c.SlopePriorSD}, {"InterceptPriorSD", c.InterceptPriorSD}, {"AbilityPriorSD", c.AbilityPriorSD}} {
-		if !num.IsFinite(p.v) || p.v <= 0 {
-			return c, fmt.Errorf("%w: %s = %v (must be finite and > 0)", ErrInvalid, p.name, p.v)
+		if !(p.v >= minSD && p.v <= maxSD) {
+			return c, fmt.Errorf("%w: %s = %v (must be in [%g, %g])", ErrInvalid, p.name, p.v, minSD, maxSD)
 		}
 	}
 	return c, nil

@@ -20,8 +20,10 @@ import (
 //
 // The zero value of U means 1, so Item{A: []float64{1}} is a valid 2PL item
 // of difficulty 0. Parameters are checked by ValidateBank (which NewSession,
-// MAP, MLE, EAP and the other entry points call); methods on an unchecked
-// item return NaN for a θ of the wrong dimension rather than panic.
+// MAP, MLE, EAP and the other entry points call): finite, |a| ≤ 1000,
+// |d| ≤ 1e6, 0 ≤ c < u ≤ 1. Prob, Info and InfoWeight return NaN for a θ of
+// the wrong dimension or a NaN θ rather than panic (and rather than an error,
+// to stay cheap in inner loops); the functions that take a bank check θ.
 //
 // For numerical safety the logit is clipped to [−35, 35] (σ(±35) differs
 // from 0 and 1 by 6e−16), as tinyBenchmarks clips it to ±30.
@@ -164,15 +166,16 @@ func (it Item) InfoMatrix(dst, theta []float64) error {
 }
 
 // Difficulty returns b = −d/a for a unidimensional item. It returns
-// ErrInvalid if D ≠ 1 or a = 0.
+// ErrInvalid if D ≠ 1, a = 0 or b overflows.
 func (it Item) Difficulty() (float64, error) {
 	if len(it.A) != 1 {
 		return 0, fmt.Errorf("%w: Difficulty of a %d-dimensional item (needs D = 1)", ErrInvalid, len(it.A))
 	}
-	if it.A[0] == 0 {
-		return 0, fmt.Errorf("%w: Difficulty of an item with a = 0", ErrInvalid)
+	b := -it.D / it.A[0]
+	if !num.IsFinite(b) {
+		return 0, fmt.Errorf("%w: Difficulty −d/a = −(%v)/(%v) is not finite", ErrInvalid, it.D, it.A[0])
 	}
-	return -it.D / it.A[0], nil
+	return b, nil
 }
 
 // MaxInfoTheta returns the ability at which a unidimensional item is most
@@ -194,7 +197,11 @@ func (it Item) MaxInfoTheta() (float64, error) {
 	}
 	b := -it.D / a
 	if it.upper() == 1 {
-		return b + math.Log((1+math.Sqrt(1+8*it.C))/2)/a, nil
+		t := b + math.Log((1+math.Sqrt(1+8*it.C))/2)/a
+		if !num.IsFinite(t) {
+			return 0, fmt.Errorf("%w: MaxInfoTheta of an item with a = %v, d = %v is not finite", ErrInvalid, a, it.D)
+		}
+		return t, nil
 	}
 	// I(θ) is unimodal in z = aθ + d; search over z.
 	f := func(z float64) float64 { return it.response(z).w }
@@ -213,7 +220,11 @@ func (it Item) MaxInfoTheta() (float64, error) {
 			f1 = f(x1)
 		}
 	}
-	return ((lo+hi)/2 - it.D) / a, nil
+	t := ((lo+hi)/2 - it.D) / a
+	if !num.IsFinite(t) {
+		return 0, fmt.Errorf("%w: MaxInfoTheta of an item with a = %v, d = %v is not finite", ErrInvalid, a, it.D)
+	}
+	return t, nil
 }
 
 // validate checks one item; dim < 0 accepts any dimension ≥ 1.
@@ -224,11 +235,13 @@ func (it *Item) validate(dim int) error {
 	if dim >= 0 && len(it.A) != dim {
 		return fmt.Errorf("%w: item has D = %d, want %d", ErrInvalid, len(it.A), dim)
 	}
-	if k, ok := num.AllFinite(it.A); !ok {
-		return fmt.Errorf("%w: A[%d] = %v (must be finite)", ErrInvalid, k, it.A[k])
+	for k, a := range it.A {
+		if !(math.Abs(a) <= maxAbsSlope) {
+			return fmt.Errorf("%w: A[%d] = %v (must be finite, |a| ≤ %g)", ErrInvalid, k, a, maxAbsSlope)
+		}
 	}
-	if !num.IsFinite(it.D) {
-		return fmt.Errorf("%w: D = %v (must be finite)", ErrInvalid, it.D)
+	if !(math.Abs(it.D) <= maxAbsIntercept) {
+		return fmt.Errorf("%w: D = %v (must be finite, |d| ≤ %g)", ErrInvalid, it.D, maxAbsIntercept)
 	}
 	u := it.upper()
 	if !(it.C >= 0 && it.C < u && u <= 1) {

@@ -16,13 +16,13 @@ type SessionConfig struct {
 	Selection Selection
 	// Randomesque > 1 enables randomesque exposure control: pick uniformly
 	// among the Randomesque best items instead of the best one (Kingsbury &
-	// Zara, 1989). Default 0 (deterministic).
+	// Zara, 1989). Default 0 (deterministic); at most the bank's size.
 	Randomesque int
 	// CostExponent γ makes selection cost-aware: items are ranked by
 	// gain/costⱼ^γ. γ = 0 (default) ignores cost, γ = 1 is information per
 	// unit cost (per token). This is our formulation: the cost discount of
 	// "Cost-Efficient Estimation of General Abilities Across Benchmarks" is
-	// not given in its abstract.
+	// not given in its abstract. At most 16.
 	CostExponent float64
 	// Costs[j] > 0 is item j's expected cost (e.g. tokens), used for
 	// cost-aware ranking and to skip items that do not fit the remaining
@@ -110,10 +110,10 @@ func NewSession(bank []Item, cfg SessionConfig) (*Session, error) {
 	switch {
 	case sel < SelectAuto || sel > SelectRandom:
 		return nil, fmt.Errorf("%w: Selection = %d (unknown rule)", ErrInvalid, cfg.Selection)
-	case cfg.Randomesque < 0:
-		return nil, fmt.Errorf("%w: Randomesque = %d (must be ≥ 0)", ErrInvalid, cfg.Randomesque)
-	case !num.IsFinite(cfg.CostExponent) || cfg.CostExponent < 0:
-		return nil, fmt.Errorf("%w: CostExponent = %v (must be finite and ≥ 0)", ErrInvalid, cfg.CostExponent)
+	case cfg.Randomesque < 0 || cfg.Randomesque > len(bank):
+		return nil, fmt.Errorf("%w: Randomesque = %d (must be in [0, %d], the bank's size)", ErrInvalid, cfg.Randomesque, len(bank))
+	case !(cfg.CostExponent >= 0 && cfg.CostExponent <= maxCostExponent):
+		return nil, fmt.Errorf("%w: CostExponent = %v (must be in [0, %d])", ErrInvalid, cfg.CostExponent, maxCostExponent)
 	case !num.IsFinite(cfg.Budget) || cfg.Budget < 0:
 		return nil, fmt.Errorf("%w: Budget = %v (must be finite and ≥ 0)", ErrInvalid, cfg.Budget)
 	case cfg.Stopping.MinItems < 0:
@@ -332,6 +332,9 @@ func (s *Session) Observe(item int, score, cost float64) error {
 	}
 	if !num.IsFinite(cost) || cost < 0 {
 		return fmt.Errorf("%w: cost = %v (must be finite and ≥ 0)", ErrInvalid, cost)
+	}
+	if !num.IsFinite(s.spent + cost) {
+		return fmt.Errorf("%w: cost = %v overflows the total spent (%v)", ErrInvalid, cost, s.spent)
 	}
 	s.order = append(s.order, item)
 	s.scores = append(s.scores, score)
