@@ -149,12 +149,21 @@ func (it Item) Info(theta ...float64) float64 {
 }
 
 // InfoMatrix adds the item's D×D Fisher information matrix at θ,
-// w(θ)·a aᵀ, to dst (row-major, length D²). It returns ErrInvalid if the
-// dimensions do not match.
+// w(θ)·a aᵀ, to dst (row-major, length D²). It returns ErrInvalid, leaving
+// dst unchanged, if the dimensions do not match, θ is not finite or beyond
+// ±1e6, or the item is invalid.
 func (it Item) InfoMatrix(dst, theta []float64) error {
 	d := len(it.A)
 	if len(theta) != d || len(dst) != d*d {
 		return fmt.Errorf("%w: InfoMatrix with D = %d, len(theta) = %d, len(dst) = %d (want D and D²)", ErrInvalid, d, len(theta), len(dst))
+	}
+	for k, t := range theta {
+		if !(math.Abs(t) <= maxAbsThetaInfo) {
+			return fmt.Errorf("%w: theta[%d] = %v (must be finite, |θ| ≤ %g)", ErrInvalid, k, t, maxAbsThetaInfo)
+		}
+	}
+	if err := it.validate(d); err != nil {
+		return err
 	}
 	w := it.InfoWeight(theta...)
 	for i, ai := range it.A {

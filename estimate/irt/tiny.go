@@ -112,12 +112,19 @@ func BinarizeThreshold(matrix [][]float64) (float64, error) {
 }
 
 // Binarize returns a copy of matrix with scores above c mapped to 1, the
-// rest to 0, and NaN kept.
-func Binarize(matrix [][]float64, c float64) [][]float64 {
+// rest to 0, and NaN kept. It returns ErrInvalid for a NaN threshold or a
+// score outside [0, 1].
+func Binarize(matrix [][]float64, c float64) ([][]float64, error) {
+	if math.IsNaN(c) {
+		return nil, fmt.Errorf("%w: Binarize threshold is NaN", ErrInvalid)
+	}
 	out := make([][]float64, len(matrix))
 	for i, row := range matrix {
 		out[i] = make([]float64, len(row))
 		for j, x := range row {
+			if !math.IsNaN(x) && !(x >= 0 && x <= 1) {
+				return nil, fmt.Errorf("%w: matrix[%d][%d] = %v (must be in [0, 1] or NaN)", ErrInvalid, i, j, x)
+			}
 			switch {
 			case math.IsNaN(x):
 				out[i][j] = x
@@ -126,5 +133,5 @@ func Binarize(matrix [][]float64, c float64) [][]float64 {
 			}
 		}
 	}
-	return out
+	return out, nil
 }

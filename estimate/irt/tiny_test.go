@@ -77,11 +77,17 @@ func TestBinarize(t *testing.T) {
 	if err != nil || c != 0.3 {
 		t.Errorf("BinarizeThreshold = %v, %v", c, err)
 	}
-	b := Binarize(m, c)
-	if b[0][2] != 0 || b[1][0] != 1 || !math.IsNaN(b[1][2]) {
+	b, err := Binarize(m, c)
+	if err != nil || b[0][2] != 0 || b[1][0] != 1 || !math.IsNaN(b[1][2]) {
 		t.Errorf("Binarize = %v", b)
 	}
 	if _, err := BinarizeThreshold([][]float64{{math.NaN()}}); !errors.Is(err, ErrInvalid) {
 		t.Error("all-NaN accepted")
+	}
+	if _, err := Binarize(m, math.NaN()); !errors.Is(err, ErrInvalid) {
+		t.Error("Binarize accepted a NaN threshold")
+	}
+	if _, err := Binarize([][]float64{{2}}, 0.5); !errors.Is(err, ErrInvalid) {
+		t.Error("Binarize accepted a score of 2")
 	}
 }
