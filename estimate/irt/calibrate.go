@@ -87,12 +87,19 @@ type fitResult struct {
 // missing cells, and returns the bank, each model's ability and a fit
 // report.
 //
-// MethodEM maximises the marginal likelihood of the unidimensional 2PL
-// with θ ~ N(0, 1) by Bock–Aitkin EM: the E-step computes each model's
-// posterior over QuadNodes quadrature nodes Xq, giving expected counts
-// nⱼq (cells observed) and rⱼq (correct) per item and node; the M-step
-// maximises Σq rⱼq log Pⱼ(Xq) + (nⱼq − rⱼq) log(1 − Pⱼ(Xq)) plus the log
-// priors for each item by Newton's method in (log a, d). Abilities are EAP
+// MethodEM maximises the penalised marginal likelihood of the
+// unidimensional 2PL with θ ~ N(0, 1),
+//
+//	Σᵢ log Σq wq Πⱼ Pⱼ(Xq)^xᵢⱼ (1 − Pⱼ(Xq))^(1−xᵢⱼ) − Σⱼ (log aⱼ)²/2σa² − Σⱼ dⱼ²/2σd²
+//
+// by Bock–Aitkin EM: the E-step computes each model's posterior over
+// QuadNodes quadrature nodes Xq, giving expected counts nⱼq (cells observed)
+// and rⱼq (correct) per item and node; the M-step maximises
+// Σq rⱼq log Pⱼ(Xq) + (nⱼq − rⱼq) log(1 − Pⱼ(Xq)) plus the log priors for each
+// item by Newton's method in (log a, d). Each iteration is one SQUAREM cycle
+// (three EM steps and an extrapolation that is kept only if it raises the
+// objective), so EM converges to the penalised optimum it documents, to
+// 1e-8 of a general-purpose optimiser in the tests. Abilities are EAP
 // estimates; the scale is identified by the fixed N(0, 1).
 //
 // MethodJML maximises the penalised joint log-likelihood

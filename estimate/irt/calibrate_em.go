@@ -155,6 +155,93 @@ func (s *emState) mstep(j int, sa, sd float64) {
 	s.a[j], s.d[j] = math.Exp(alpha), d
 }
 
+// squarem holds the vectors of a SQUAREM cycle over p = (log a, d).
+type squarem struct{ p0, p1, p2, r, v []float64 }
+
+func newSquarem(n int) *squarem {
+	return &squarem{make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)}
+}
+
+func (s *emState) get(p []float64) {
+	for j, a := range s.a {
+		p[2*j], p[2*j+1] = math.Log(a), s.d[j]
+	}
+}
+
+func (s *emState) set(p []float64) {
+	for j := range s.a {
+		s.a[j] = math.Exp(num.Clamp(p[2*j], -6, 3)) // a ∈ [0.0025, 20], as mstep
+		s.d[j] = num.Clamp(p[2*j+1], -maxAbsIntercept, maxAbsIntercept)
+	}
+}
+
+// logPrior returns Σⱼ −(log aⱼ)²/2σa² − dⱼ²/2σd² at the current items.
+func (s *emState) logPrior(sa, sd float64) float64 {
+	var f float64
+	for j, a := range s.a {
+		la := math.Log(a)
+		f -= la*la/(2*sa*sa) + s.d[j]*s.d[j]/(2*sd*sd)
+	}
+	return f
+}
+
+// emStep is one Bock–Aitkin EM step from the current items; it returns the
+// penalised marginal log-likelihood at the items it started from.
+func (s *emState) emStep(dt *respData, sa, sd float64) float64 {
+	f := s.logPrior(sa, sd) + s.estep(dt, true)
+	for j := range s.a {
+		s.mstep(j, sa, sd)
+	}
+	return f
+}
+
+// squaremCycle advances the items by one SQUAREM cycle (Varadhan and
+// Roland, "Simple and globally convergent methods for accelerating the
+// convergence of any EM algorithm", 2008, scheme S3): two EM steps
+// p₁ = F(p₀), p₂ = F(p₁), the extrapolation p′ = p₀ − 2αr + α²v with
+// r = p₁ − p₀, v = p₂ − p₁ − r and α = min(−‖r‖/‖v‖, −1), then one
+// stabilising EM step p₃ = F(p′). p₃ is kept if its penalised marginal
+// likelihood is at least p₀'s; otherwise α is halved toward −1 (at most
+// three times) and, failing that, the plain-EM point p₂ is kept. So the
+// objective never decreases and the fixed points are EM's: the stationary
+// points of the penalised marginal likelihood. It returns the penalised
+// objective at the cycle's starting point.
+//
+// SQUAREM replaces the parameter expansion (PX-EM) used before: the PX map
+// a ← aσ, d ← d + aμ leaves the likelihood unchanged but not the priors on
+// log a and d, and pulled EM away from the penalised optimum (issue 15).
+func (s *emState) squaremCycle(dt *respData, sq *squarem, sa, sd float64) float64 {
+	s.get(sq.p0)
+	f0 := s.emStep(dt, sa, sd)
+	s.get(sq.p1)
+	s.emStep(dt, sa, sd)
+	s.get(sq.p2)
+	var rr, vv float64
+	for k := range sq.p0 {
+		sq.r[k] = sq.p1[k] - sq.p0[k]
+		sq.v[k] = sq.p2[k] - sq.p1[k] - sq.r[k]
+		rr += sq.r[k] * sq.r[k]
+		vv += sq.v[k] * sq.v[k]
+	}
+	if !(vv > 0) {
+		return f0
+	}
+	alpha := math.Min(-math.Sqrt(rr/vv), -1)
+	for try := 0; try < 4 && alpha < -1; try++ {
+		for k := range sq.p0 {
+			sq.p1[k] = sq.p0[k] - 2*alpha*sq.r[k] + alpha*alpha*sq.v[k]
+		}
+		s.set(sq.p1)
+		s.emStep(dt, sa, sd)
+		if s.logPrior(sa, sd)+s.estep(dt, false) >= f0 {
+			return f0
+		}
+		alpha = math.Min((alpha-1)/2, -1)
+	}
+	s.set(sq.p2)
+	return f0
+}
+
 // fitEM runs Bock–Aitkin EM for the unidimensional 2PL.
 func fitEM(ctx context.Context, dt *respData, c CalibrateConfig) (*fitResult, error) {
 	q := c.QuadNodes
@@ -183,35 +270,21 @@ func fitEM(ctx context.Context, dt *respData, c CalibrateConfig) (*fitResult, er
 	}
 	rep := FitReport{Method: MethodEM, Dims: 1}
 	prevA, prevD := make([]float64, dt.m), make([]float64, dt.m)
+	sq := newSquarem(2 * dt.m)
 	for it := 1; it <= c.MaxIter; it++ {
 		if err := ctxErr(ctx); err != nil {
 			return nil, err
 		}
 		copy(prevA, s.a)
 		copy(prevD, s.d)
-		ll := s.estep(dt, true)
-		for j := range s.a {
-			s.mstep(j, c.SlopePriorSD, c.InterceptPriorSD)
-		}
-		// Parameter expansion (PX-EM; Liu, Rubin and Wu 1998): the E-step's
-		// posteriors imply a population N(μ, σ²) on the current scale, while
-		// the model fixes N(0, 1). Re-expressing θ = μ + σθ′ maps the items to
-		// a ← aσ, d ← d + aμ, which removes the slow drift of the scale that
-		// makes plain Bock–Aitkin EM crawl (hundreds of iterations).
-		if sigma2 := s.m2 - s.mu*s.mu; sigma2 > 1e-8 {
-			sigma := math.Sqrt(sigma2)
-			for j := range s.a {
-				s.d[j] += s.a[j] * s.mu
-				s.a[j] = math.Min(s.a[j]*sigma, 20)
-			}
-		}
+		obj := s.squaremCycle(dt, sq, c.SlopePriorSD, c.InterceptPriorSD)
 		var change float64
 		for j := range s.a {
 			change = math.Max(change, math.Max(math.Abs(s.a[j]-prevA[j]), math.Abs(s.d[j]-prevD[j])))
 		}
 		rep.Iterations = it
 		if c.Progress != nil {
-			c.Progress(Progress{Dims: 1, Iteration: it, Objective: ll, Change: change})
+			c.Progress(Progress{Dims: 1, Iteration: it, Objective: obj, Change: change})
 		}
 		if change < c.Tol {
 			rep.Converged = true

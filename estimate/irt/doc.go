@@ -53,7 +53,9 @@
 //
 // Calibrate fits an item bank and abilities to a models × items response
 // matrix (NaN = missing): marginal maximum likelihood by Bock–Aitkin EM for
-// D = 1, accelerated by parameter expansion, and penalised joint maximum
+// D = 1 (with log-normal slope and normal intercept priors, converging to
+// the maximum of the penalised marginal likelihood, accelerated by SQUAREM),
+// and penalised joint maximum
 // likelihood (logistic matrix factorisation logit = θᵢᵀaⱼ + dⱼ) for any D,
 // with D chosen by held-out error and a FitReport (log-likelihood, held-out
 // log-loss and AUC). For D > 1 the solution is identified only up to a

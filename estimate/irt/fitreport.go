@@ -11,8 +11,9 @@ import (
 type Progress struct {
 	Dims      int
 	Iteration int
-	// Objective is the training log-likelihood (marginal for EM, penalised
-	// joint for JML).
+	// Objective is the training objective (the penalised marginal
+	// log-likelihood at the iteration's start for EM, the joint
+	// log-likelihood without penalties for JML).
 	Objective float64
 	// Change is the largest parameter change in the iteration.
 	Change float64
