@@ -35,10 +35,38 @@ func (m Method) String() string {
 	return fmt.Sprintf("Method(%d)", int(m))
 }
 
+// Model is the item model a calibration fits.
+type Model int
+
+const (
+	// Model2PL gives every item its own slope and intercept (the default).
+	Model2PL Model = iota
+	// ModelRasch is the Rasch (1PL) model: one slope a shared by every item,
+	// logit Pᵢⱼ = aθᵢ + dⱼ with θ ~ N(0, 1), i.e. slope 1 with abilities
+	// u = aθ ~ N(0, a²) and item difficulties bⱼ = −dⱼ on that logit scale.
+	// The common slope is the ability SD. It is fitted by marginal maximum
+	// likelihood (MethodEM, D = 1).
+	ModelRasch
+)
+
+// String returns the model's name, or Model(n) for an unknown value.
+func (m Model) String() string {
+	switch m {
+	case Model2PL:
+		return "2PL"
+	case ModelRasch:
+		return "Rasch"
+	}
+	return fmt.Sprintf("Model(%d)", int(m))
+}
+
 // CalibrateConfig configures Calibrate. Zero fields mean the defaults.
 type CalibrateConfig struct {
 	// Method is the estimation method (default MethodAuto).
 	Method Method
+	// Model is the item model (default Model2PL). ModelRasch needs D = 1
+	// and MethodEM (MethodAuto chooses it).
+	Model Model
 	// Dims lists candidate latent dimensions (default {1}). With several,
 	// each is fitted and the one of lowest held-out log-loss is returned
 	// (tinyBenchmarks chooses among {5, 10} this way).
@@ -163,6 +191,15 @@ func (cfg CalibrateConfig) resolve() (CalibrateConfig, error) {
 	}
 	if len(c.Dims) == 0 {
 		return c, fmt.Errorf("%w: Dims is empty", ErrInvalid)
+	}
+	switch c.Model {
+	case Model2PL:
+	case ModelRasch:
+		if c.Method == MethodJML || slices.ContainsFunc(c.Dims, func(d int) bool { return d != 1 }) {
+			return c, fmt.Errorf("%w: ModelRasch needs MethodEM and D = 1 (Method = %v, Dims = %v)", ErrInvalid, cfg.Method, cfg.Dims)
+		}
+	default:
+		return c, fmt.Errorf("%w: Model = %d (unknown)", ErrInvalid, cfg.Model)
 	}
 	switch c.Method {
 	case MethodAuto:

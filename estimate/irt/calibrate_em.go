@@ -16,6 +16,7 @@ type emState struct {
 	nq, rq     []float64 // m×q expected counts
 	post       []float64 // n×q posterior of each model
 	mu, m2     float64   // mean of the models' posterior first and second moments of θ
+	rasch      bool      // one slope shared by every item
 }
 
 // estep computes every model's posterior over the nodes and accumulates the
@@ -175,12 +176,16 @@ func (s *emState) set(p []float64) {
 	}
 }
 
-// logPrior returns Σⱼ −(log aⱼ)²/2σa² − dⱼ²/2σd² at the current items.
+// logPrior returns Σⱼ −(log aⱼ)²/2σa² − dⱼ²/2σd² at the current items
+// (one slope term for the Rasch model's common slope).
 func (s *emState) logPrior(sa, sd float64) float64 {
 	var f float64
 	for j, a := range s.a {
 		la := math.Log(a)
-		f -= la*la/(2*sa*sa) + s.d[j]*s.d[j]/(2*sd*sd)
+		if !s.rasch || j == 0 {
+			f -= la * la / (2 * sa * sa)
+		}
+		f -= s.d[j] * s.d[j] / (2 * sd * sd)
 	}
 	return f
 }
@@ -189,6 +194,10 @@ func (s *emState) logPrior(sa, sd float64) float64 {
 // penalised marginal log-likelihood at the items it started from.
 func (s *emState) emStep(dt *respData, sa, sd float64) float64 {
 	f := s.logPrior(sa, sd) + s.estep(dt, true)
+	if s.rasch {
+		s.mstepRasch(sa, sd)
+		return f
+	}
 	for j := range s.a {
 		s.mstep(j, sa, sd)
 	}
@@ -242,7 +251,74 @@ func (s *emState) squaremCycle(dt *respData, sq *squarem, sa, sd float64) float6
 	return f0
 }
 
-// fitEM runs Bock–Aitkin EM for the unidimensional 2PL.
+// mstepRasch is the M-step of the Rasch model: with one slope a shared by
+// every item, it alternates, 5 times, one Newton step on each intercept dⱼ
+// (a fixed) and one Fisher-scoring step on α = log a (the d fixed), each
+// with step halving on the expected complete-data log posterior, so every
+// M-step raises it (a generalised EM).
+func (s *emState) mstepRasch(sa, sd float64) {
+	q := s.q
+	alpha := math.Log(s.a[0])
+	itemObj := func(j int, a, d float64) float64 {
+		nq, rq := s.nq[j*q:j*q+q], s.rq[j*q:j*q+q]
+		f := -d * d / (2 * sd * sd)
+		for k, x := range s.nodes {
+			p, pb := sigmoid(clipLogit(a*x + d))
+			f += rq[k]*math.Log(p) + (nq[k]-rq[k])*math.Log(pb)
+		}
+		return f
+	}
+	totalObj := func(alpha float64) float64 {
+		f := -alpha * alpha / (2 * sa * sa)
+		for j := range s.d {
+			f += itemObj(j, math.Exp(alpha), s.d[j]) + s.d[j]*s.d[j]/(2*sd*sd)
+		}
+		return f
+	}
+	for it := 0; it < 5; it++ {
+		a := math.Exp(alpha)
+		for j := range s.d {
+			nq, rq := s.nq[j*q:j*q+q], s.rq[j*q:j*q+q]
+			g, h := -s.d[j]/(sd*sd), 1/(sd*sd)
+			for k, x := range s.nodes {
+				p, pb := sigmoid(clipLogit(a*x + s.d[j]))
+				g += rq[k] - nq[k]*p
+				h += nq[k] * p * pb
+			}
+			f0, step := itemObj(j, a, s.d[j]), g/h
+			for k := 0; k < 10; k++ {
+				if nd := s.d[j] + step; itemObj(j, a, nd) >= f0 {
+					s.d[j] = nd
+					break
+				}
+				step /= 2
+			}
+		}
+		g, h := -alpha/(sa*sa), 1/(sa*sa)
+		for j := range s.d {
+			nq, rq := s.nq[j*q:j*q+q], s.rq[j*q:j*q+q]
+			for k, x := range s.nodes {
+				p, pb := sigmoid(clipLogit(a*x + s.d[j]))
+				g += a * x * (rq[k] - nq[k]*p)
+				h += a * a * x * x * nq[k] * p * pb
+			}
+		}
+		f0, step := totalObj(alpha), g/h
+		for k := 0; k < 10; k++ {
+			if na := alpha + step; totalObj(na) >= f0 {
+				alpha = na
+				break
+			}
+			step /= 2
+		}
+	}
+	alpha = num.Clamp(alpha, -6, 3)
+	for j := range s.a {
+		s.a[j] = math.Exp(alpha)
+	}
+}
+
+// fitEM runs Bock–Aitkin EM for the unidimensional 2PL or Rasch model.
 func fitEM(ctx context.Context, dt *respData, c CalibrateConfig) (*fitResult, error) {
 	q := c.QuadNodes
 	s := &emState{
@@ -250,6 +326,7 @@ func fitEM(ctx context.Context, dt *respData, c CalibrateConfig) (*fitResult, er
 		a: make([]float64, dt.m), d: make([]float64, dt.m),
 		logP: make([]float64, dt.m*q), logQ: make([]float64, dt.m*q),
 		nq: make([]float64, dt.m*q), rq: make([]float64, dt.m*q), post: make([]float64, dt.n*q),
+		rasch: c.Model == ModelRasch,
 	}
 	for k := range s.nodes {
 		x := -c.QuadRange + 2*c.QuadRange*float64(k)/float64(q-1)
@@ -268,7 +345,7 @@ func fitEM(ctx context.Context, dt *respData, c CalibrateConfig) (*fitResult, er
 		p := num.Clamp(sum/float64(len(col)), 0.02, 0.98)
 		s.a[j], s.d[j] = 1, 1.2*math.Log(p/(1-p))
 	}
-	rep := FitReport{Method: MethodEM, Dims: 1}
+	rep := FitReport{Method: MethodEM, Model: c.Model, Dims: 1}
 	prevA, prevD := make([]float64, dt.m), make([]float64, dt.m)
 	sq := newSquarem(2 * dt.m)
 	for it := 1; it <= c.MaxIter; it++ {

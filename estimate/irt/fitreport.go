@@ -32,6 +32,7 @@ type Calibration struct {
 // FitReport describes a fit.
 type FitReport struct {
 	Method     Method `json:"method"`
+	Model      Model  `json:"model"`
 	Dims       int    `json:"dims"`
 	Iterations int    `json:"iterations"`
 	Converged  bool   `json:"converged"`
