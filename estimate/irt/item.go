@@ -204,15 +204,20 @@ func (it Item) MaxInfoTheta() (float64, error) {
 	if a == 0 {
 		return 0, fmt.Errorf("%w: MaxInfoTheta of an item with a = 0", ErrInvalid)
 	}
-	b := -it.D / a
-	if it.upper() == 1 {
-		t := b + math.Log((1+math.Sqrt(1+8*it.C))/2)/a
-		if !num.IsFinite(t) {
-			return 0, fmt.Errorf("%w: MaxInfoTheta of an item with a = %v, d = %v is not finite", ErrInvalid, a, it.D)
-		}
-		return t, nil
+	t := (it.peakLogit() - it.D) / a
+	if !num.IsFinite(t) {
+		return 0, fmt.Errorf("%w: MaxInfoTheta of an item with a = %v, d = %v is not finite", ErrInvalid, a, it.D)
 	}
-	// I(θ) is unimodal in z = aθ + d; search over z.
+	return t, nil
+}
+
+// peakLogit returns the logit z* = aᵀθ + d at which the information weight
+// w(z) peaks: log((1 + √(1 + 8c))/2) when u = 1 (0 for the 2PL), otherwise
+// found by golden-section search on [−35, 35] (w is unimodal in z).
+func (it *Item) peakLogit() float64 {
+	if it.upper() == 1 {
+		return math.Log((1 + math.Sqrt(1+8*it.C)) / 2)
+	}
 	f := func(z float64) float64 { return it.response(z).w }
 	lo, hi := -35.0, 35.0
 	const g = 0.6180339887498949
@@ -229,11 +234,16 @@ func (it Item) MaxInfoTheta() (float64, error) {
 			f1 = f(x1)
 		}
 	}
-	t := ((lo+hi)/2 - it.D) / a
-	if !num.IsFinite(t) {
-		return 0, fmt.Errorf("%w: MaxInfoTheta of an item with a = %v, d = %v is not finite", ErrInvalid, a, it.D)
+	return (lo + hi) / 2
+}
+
+// maxInfoWeight returns the largest information weight the item reaches at
+// any θ, w(z*) (1/4 for the 2PL).
+func (it *Item) maxInfoWeight() float64 {
+	if it.C == 0 && it.upper() == 1 {
+		return 0.25
 	}
-	return t, nil
+	return it.response(it.peakLogit()).w
 }
 
 // validate checks one item; dim < 0 accepts any dimension ≥ 1.
