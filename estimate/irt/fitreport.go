@@ -31,11 +31,13 @@ type Calibration struct {
 
 // FitReport describes a fit.
 type FitReport struct {
-	Method     Method `json:"method"`
-	Model      Model  `json:"model"`
-	Dims       int    `json:"dims"`
-	Iterations int    `json:"iterations"`
-	Converged  bool   `json:"converged"`
+	Method Method `json:"method"`
+	Model  Model  `json:"model"`
+	Dims   int    `json:"dims"`
+	// Iterations counts SQUAREM cycles, each of three or four EM steps
+	// (MethodEM) or alternating sweeps (MethodJML).
+	Iterations int  `json:"iterations"`
+	Converged  bool `json:"converged"`
 	// LogLik is the training log-likelihood (marginal for EM, joint at the
 	// estimates, without penalties, for JML).
 	LogLik float64 `json:"log_lik"`
