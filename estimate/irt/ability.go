@@ -59,6 +59,7 @@ const (
 	maxAbsSlope     = 1e3 // |a|
 	maxAbsIntercept = 1e6 // |d|
 	maxCostExponent = 16
+	maxItemVar      = 1e6 // |entries| of SessionConfig.ItemCov
 )
 
 // AbilityConfig configures MAP and MLE. Zero fields mean the defaults, which

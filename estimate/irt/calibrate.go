@@ -87,8 +87,9 @@ type CalibrateConfig struct {
 	QuadNodes int
 	QuadRange float64
 	// SlopePriorSD is the SD of the Gaussian prior on each slope: on log a
-	// for EM (default 1, i.e. a weak log-normal prior centred at a = 1), on
-	// a itself (centred at 0) for JML (default 1).
+	// for EM (default 0.5, BILOG-MG's log-normal prior centred at a = 1,
+	// which keeps slopes from small calibrations from inflating), on a
+	// itself (centred at 0) for JML (default 1).
 	SlopePriorSD float64
 	// InterceptPriorSD is the SD of the N(0, σ²) prior on each intercept d
 	// (default 5).
@@ -108,6 +109,35 @@ type fitResult struct {
 	abilities [][]float64
 	predict   func(i, j int) float64
 	report    FitReport
+	itemCov   [][]float64
+	itemSE    [][]float64
+}
+
+// MinModels returns the number of calibration models (matrix rows) below
+// which FitReport warns that the sample is small for the model: 100 for the
+// Rasch model, 200 for the 2PL by EM, 200·D for JML with D dimensions.
+// With fewer, slopes lean on their prior and item parameters are
+// uncertain enough that adaptive standard errors are too small unless the
+// session is given Calibration.ItemCov. In the package's simulation
+// (400 items, slopes 0.5–2) nominal 95% intervals of MaxSE-0.3 sessions
+// with ItemCov cover the truth 90% of the time after calibrating from 40
+// models and 92% from 200 (8 × 200 sessions each); without ItemCov, about
+// 89% from 40.
+func MinModels(model Model, method Method, dims int) int {
+	switch {
+	case model == ModelRasch:
+		return 100
+	case method == MethodJML:
+		return 200 * max(dims, 1)
+	}
+	return 200
+}
+
+func sampleWarnings(n int, r FitReport) []string {
+	if need := MinModels(r.Model, r.Method, r.Dims); n < need {
+		return []string{fmt.Sprintf("calibrated from %d models; %v by %v needs about %d: item parameters are uncertain, so pass Calibration.ItemCov to SessionConfig.ItemCov", n, r.Model, r.Method, need)}
+	}
+	return nil
 }
 
 // Calibrate fits an item bank to matrix, a models × items table of scores
@@ -176,7 +206,8 @@ func Calibrate(ctx context.Context, matrix [][]float64, cfg CalibrateConfig) (*C
 	}
 	best.report.Candidates = cands
 	best.report.TrainCells, best.report.HeldOutCells = len(dt.train), len(dt.held)
-	return &Calibration{Bank: best.bank, Abilities: best.abilities, Report: best.report}, nil
+	best.report.Warnings = sampleWarnings(dt.n, best.report)
+	return &Calibration{Bank: best.bank, Abilities: best.abilities, ItemCov: best.itemCov, ItemSE: best.itemSE, Report: best.report}, nil
 }
 
 func (cfg CalibrateConfig) resolve() (CalibrateConfig, error) {
@@ -242,6 +273,9 @@ func (cfg CalibrateConfig) resolve() (CalibrateConfig, error) {
 	}
 	if c.SlopePriorSD == 0 {
 		c.SlopePriorSD = 1
+		if c.Method == MethodEM {
+			c.SlopePriorSD = 0.5 // BILOG-MG's log-normal slope prior
+		}
 	}
 	if c.InterceptPriorSD == 0 {
 		c.InterceptPriorSD = 5

@@ -387,5 +387,45 @@ func fitEM(ctx context.Context, dt *respData, c CalibrateConfig) (*fitResult, er
 		}
 		return p
 	}
+	f.itemCov, f.itemSE = s.itemCovariances(dt, c.SlopePriorSD, c.InterceptPriorSD)
 	return f, nil
+}
+
+// itemCovariances returns each item's 2×2 covariance of (a, d) and the
+// standard errors, from the posteriors of the last E-step: the XPD
+// information Σᵢ sᵢsᵢᵀ, sᵢ = Σq postᵢq (xᵢⱼ − Pⱼ(Xq))·(a·Xq, 1) the model's
+// score for (log a, d), plus the priors' curvature diag(1/σa², 1/σd²),
+// inverted and mapped to (a, d) by J = diag(a, 1). For the Rasch model the
+// slope is shared, so each item's block uses its own scores as well (an
+// approximation that ignores the sharing).
+func (s *emState) itemCovariances(dt *respData, sa, sd float64) ([][]float64, [][]float64) {
+	q := s.q
+	cov, se := make([][]float64, len(s.a)), make([][]float64, len(s.a))
+	for j, col := range dt.byCol {
+		a := s.a[j]
+		hAA, hAD, hDD := 1/(sa*sa), 0.0, 1/(sd*sd)
+		for _, cell := range col {
+			post := s.post[int(cell.i)*q : int(cell.i)*q+q]
+			lp := s.logP[j*q : j*q+q]
+			var sA, sD float64
+			for k, w := range post {
+				e := w * (cell.x - math.Exp(lp[k]))
+				sA += e * a * s.nodes[k]
+				sD += e
+			}
+			hAA += sA * sA
+			hAD += sA * sD
+			hDD += sD * sD
+		}
+		det := hAA*hDD - hAD*hAD
+		if !(det > 0) { // cannot happen: the priors make H positive definite
+			cov[j], se[j] = []float64{a * a * sa * sa, 0, 0, sd * sd}, []float64{a * sa, sd}
+			continue
+		}
+		// Cov(log a, d) = H⁻¹; Cov(a, d) = J H⁻¹ J with J = diag(a, 1).
+		vAA, vAD, vDD := hDD/det, -hAD/det, hAA/det
+		cov[j] = []float64{a * a * vAA, a * vAD, a * vAD, vDD}
+		se[j] = []float64{a * math.Sqrt(vAA), math.Sqrt(vDD)}
+	}
+	return cov, se
 }

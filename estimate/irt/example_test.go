@@ -85,7 +85,7 @@ func ExampleCalibrate() {
 	b1, _ := cal.Bank[0].Difficulty()
 	fmt.Printf("method %v, converged %v; item 0 difficulty: true %.2f, fitted %.2f\n", cal.Report.Method, cal.Report.Converged, b0, b1)
 	// Output:
-	// method MML-EM, converged true; item 0 difficulty: true 1.26, fitted 1.14
+	// method MML-EM, converged true; item 0 difficulty: true 1.26, fitted 1.18
 }
 
 func ExampleItem() {

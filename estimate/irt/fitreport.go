@@ -26,7 +26,18 @@ type Calibration struct {
 	// Abilities holds one θ per row: the EAP estimate for EM, the joint
 	// estimate for JML, standardised (see Calibrate).
 	Abilities [][]float64
-	Report    FitReport
+	// ItemCov[j] is the 2×2 covariance of item j's (a, d), row-major
+	// (MethodEM; nil for JML): the inverse of the cross-product (XPD)
+	// estimate of the observed information, Σᵢ sᵢⱼsᵢⱼᵀ over models of the
+	// per-model scores of (log a, d), plus the priors' curvature, mapped to
+	// (a, d) by the delta method, one item at a time (between-item
+	// covariance is ignored). Pass it as SessionConfig.ItemCov so that
+	// adaptive standard errors include item-parameter uncertainty.
+	ItemCov [][]float64
+	// ItemSE[j] holds the standard errors of item j's (a, d), the square
+	// roots of ItemCov[j]'s diagonal (MethodEM; nil for JML).
+	ItemSE [][]float64
+	Report FitReport
 }
 
 // FitReport describes a fit.
@@ -50,6 +61,9 @@ type FitReport struct {
 	// class is missing).
 	HeldOutLogLoss float64 `json:"held_out_log_loss"`
 	HeldOutAUC     float64 `json:"held_out_auc"`
+	// Warnings lists conditions that make the fit less trustworthy than it
+	// looks, such as a sample below MinModels.
+	Warnings []string `json:"warnings,omitempty"`
 	// Candidates reports every candidate dimension tried.
 	Candidates []DimFit `json:"candidates"`
 }

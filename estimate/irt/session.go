@@ -40,6 +40,19 @@ type SessionConfig struct {
 	MAP AbilityConfig
 	// Seed seeds randomesque and random selection.
 	Seed uint64
+	// ItemCov, if set, holds each item's (D+1)×(D+1) covariance of
+	// (a₁, …, a_D, d), row-major, e.g. Calibration.ItemCov. The standard
+	// errors, Ability().Cov, the MaxSE rule and the predictions then include
+	// the item parameters' uncertainty by the delta method: θ̂ solves
+	// g(θ, ξ) = 0 for the score g, so dθ̂/dξⱼ = M⁻¹Gⱼ with
+	// Gⱼ = ∂g/∂ξⱼ = [(xⱼ − Pⱼ)rⱼI − wⱼaⱼθ̂ᵀ, −wⱼaⱼ] and
+	//
+	//	Cov(θ̂) = M⁻¹ + Σ_administered M⁻¹ Gⱼ Cⱼ Gⱼᵀ M⁻¹
+	//
+	// (exact to first order for the 2PL; items with asymptotes use their
+	// information weight w and r = dP/dz/(P(1 − P))). Selection still uses
+	// M⁻¹. nil: items are taken as known.
+	ItemCov [][]float64
 }
 
 // Session is a computerized adaptive test of one model. The caller owns the
@@ -81,6 +94,8 @@ type Session struct {
 
 	theta, prev []float64
 	minv        []float64 // M⁻¹ = Laplace covariance at θ̂
+	cov         []float64 // M⁻¹ plus item-parameter uncertainty (= M⁻¹ without ItemCov)
+	itemCov     []float64 // per item (D+1)², or nil
 	se          []float64
 
 	solver *modeSolver
@@ -155,11 +170,32 @@ func NewSession(bank []Item, cfg SessionConfig) (*Session, error) {
 		copy(costs, cfg.Costs)
 	}
 	cfg.Costs = nil // kept in s.costs and the fingerprint
+	var itemCov []float64
+	if cfg.ItemCov != nil {
+		if len(cfg.ItemCov) != len(bank) {
+			return nil, fmt.Errorf("%w: len(ItemCov) = %d, len(bank) = %d", ErrInvalid, len(cfg.ItemCov), len(bank))
+		}
+		p := d + 1
+		itemCov = make([]float64, 0, len(bank)*p*p)
+		for j, c := range cfg.ItemCov {
+			if len(c) != p*p {
+				return nil, fmt.Errorf("%w: len(ItemCov[%d]) = %d (want (D+1)² = %d)", ErrInvalid, j, len(c), p*p)
+			}
+			for k, v := range c {
+				if !(math.Abs(v) <= maxItemVar) || (k%(p+1) == 0 && v < 0) || v != c[(k%p)*p+k/p] {
+					return nil, fmt.Errorf("%w: ItemCov[%d][%d] = %v (need a finite symmetric matrix, diagonal in [0, %g])", ErrInvalid, j, k, v, maxItemVar)
+				}
+			}
+			itemCov = append(itemCov, c...)
+		}
+	}
+	cfg.ItemCov = nil // kept in s.itemCov and the fingerprint
 	k := max(cfg.Randomesque, 1)
 	pcg := randx.NewPCG(cfg.Seed, 0x5e55)
 	s := &Session{
 		bank: bank, costs: costs, d: d, cfg: cfg, ab: ab, sel: sel,
-		print:        bankFingerprint(bank, costs),
+		print:   bankFingerprint(bank, costs, itemCov),
+		itemCov: itemCov, cov: make([]float64, d*d),
 		administered: make([]bool, len(bank)),
 		theta:        make([]float64, d), prev: make([]float64, d),
 		minv: make([]float64, d*d), se: make([]float64, d),
@@ -253,7 +289,7 @@ func (s *Session) reset() {
 
 // bankFingerprint hashes the bank and costs so a snapshot cannot be restored
 // over another bank.
-func bankFingerprint(bank []Item, costs []float64) string {
+func bankFingerprint(bank []Item, costs, itemCov []float64) string {
 	h := fnv.New64a()
 	var buf [8]byte
 	put := func(x float64) {
@@ -271,6 +307,9 @@ func bankFingerprint(bank []Item, costs []float64) string {
 		put(bank[j].C)
 		put(bank[j].upper())
 		put(costs[j])
+	}
+	for _, v := range itemCov {
+		put(v)
 	}
 	return fmt.Sprintf("%016x", h.Sum64())
 }
@@ -300,8 +339,59 @@ func (s *Session) rebuildCov() {
 			}
 		}
 	}
+	copy(s.cov, s.minv)
+	if s.itemCov != nil {
+		s.addItemUncertainty()
+	}
 	for k := range s.se {
-		s.se[k] = math.Sqrt(s.minv[k*d+k])
+		s.se[k] = math.Sqrt(s.cov[k*d+k])
+	}
+}
+
+// addItemUncertainty adds Σ_administered M⁻¹GⱼCⱼGⱼᵀM⁻¹ to s.cov (see
+// SessionConfig.ItemCov). O(n·D³) for n administered items.
+func (s *Session) addItemUncertainty() {
+	d, p := s.d, s.d+1
+	var gbuf, tbuf [(8 + 1) * 8]float64 // D ≤ 8 on the stack; larger D allocate
+	g, t := gbuf[:0], tbuf[:0]
+	if d > 8 {
+		g, t = make([]float64, 0, d*p), make([]float64, 0, d*p)
+	}
+	g, t = g[:d*p], t[:d*p]
+	for n, j := range s.order {
+		it := &s.bank[j]
+		r := it.response(it.logit(s.theta))
+		e := (s.scores[n] - r.p) * r.r
+		for k := 0; k < d; k++ { // G = [e·I − w a θᵀ, −w a]
+			for l := 0; l < d; l++ {
+				g[k*p+l] = -r.w * it.A[k] * s.theta[l]
+			}
+			g[k*p+k] += e
+			g[k*p+d] = -r.w * it.A[k]
+		}
+		for k := 0; k < d; k++ { // T = M⁻¹G
+			for l := 0; l < p; l++ {
+				var v float64
+				for m := 0; m < d; m++ {
+					v += s.minv[k*d+m] * g[m*p+l]
+				}
+				t[k*p+l] = v
+			}
+		}
+		c := s.itemCov[j*p*p : (j+1)*p*p]
+		for k := 0; k < d; k++ { // cov += T C Tᵀ
+			for l := 0; l < d; l++ {
+				var v float64
+				for u := 0; u < p; u++ {
+					var tc float64
+					for w := 0; w < p; w++ {
+						tc += t[k*p+w] * c[w*p+u]
+					}
+					v += tc * t[l*p+u]
+				}
+				s.cov[k*d+l] += v
+			}
+		}
 	}
 }
 
@@ -421,7 +511,7 @@ func (s *Session) Ability() Ability {
 		return Ability{}
 	}
 	return Ability{
-		Theta: append([]float64(nil), s.theta...), Cov: append([]float64(nil), s.minv...),
+		Theta: append([]float64(nil), s.theta...), Cov: append([]float64(nil), s.cov...),
 		SE: append([]float64(nil), s.se...), Converged: true,
 	}
 }
