@@ -60,6 +60,11 @@
 // error and a FitReport (log-likelihood, held-out log-loss and AUC). For
 // D > 1 the solution is identified only up to a rotation of θ.
 //
+// Calibration.ItemCov holds each item's parameter covariance; passed as
+// SessionConfig.ItemCov it widens a session's standard errors by the
+// calibration's uncertainty. A calibration needs about MinModels models
+// (200 for the 2PL); FitReport.Warnings says when it has fewer.
+//
 // ModelRasch fits the Rasch (1PL) model by marginal maximum likelihood: one
 // common slope, which is the ability SD on the logit scale. On lme4's
 // VerbAgg data it matches lme4::glmer (adaptive Gauss–Hermite, 25 points)

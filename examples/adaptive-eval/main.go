@@ -89,6 +89,7 @@ func main() {
 			cfg := s.cfg
 			cfg.Costs = tokens
 			cfg.Seed = uint64(h)
+			cfg.ItemCov = cal.ItemCov // standard errors include the calibration's uncertainty
 			cfg.Stopping = irt.Stopping{MaxItems: maxItems}
 			sess, err := irt.NewSession(cal.Bank, cfg)
 			if err != nil {
