@@ -85,6 +85,19 @@ func TestItemCovWidensSE(t *testing.T) {
 	if p, h := plain.Ability(), honest.Ability(); !(h.SE[0] > p.SE[0]) || h.Theta[0] != p.Theta[0] {
 		t.Errorf("SE with ItemCov %v, without %v (θ̂ %v vs %v)", h.SE[0], p.SE[0], h.Theta[0], p.Theta[0])
 	}
+	// A snapshot restores with the item covariances, and only into a
+	// session that has the same ones.
+	snap, _ := honest.Snapshot()
+	again, _ := NewSession(cal.Bank, SessionConfig{ItemCov: cal.ItemCov})
+	if err := again.Restore(snap); err != nil {
+		t.Fatal(err)
+	}
+	if a, h := again.Ability(), honest.Ability(); a.SE[0] != h.SE[0] {
+		t.Errorf("restored SE %v, want %v", a.SE[0], h.SE[0])
+	}
+	if err := plain.Restore(snap); !errors.Is(err, ErrSnapshot) {
+		t.Errorf("snapshot with ItemCov restored into a session without: %v", err)
+	}
 	bad := [][][]float64{
 		cal.ItemCov[:3],
 		append([][]float64{{1, 2, 3}}, cal.ItemCov[1:]...),
