@@ -16,7 +16,8 @@ import (
 //
 // over the attempts made, where costs[i] ≥ 0 is the cost of attempt i and
 // scores[i] ∈ [0, 1] its score (1 = pass). It is +Inf when no attempt scores
-// above zero. costs and scores must have the same, non-zero length.
+// above zero. costs and scores must have the same, non-zero length; a
+// finite ratio too large for a float64 returns ErrInvalid.
 func CostOfPass(costs, scores []float64) (float64, error) {
 	if len(costs) != len(scores) {
 		return 0, fmt.Errorf("%w: len(costs) = %d, len(scores) = %d (must match)", ErrInvalid, len(costs), len(scores))
@@ -24,7 +25,9 @@ func CostOfPass(costs, scores []float64) (float64, error) {
 	if len(costs) == 0 {
 		return 0, fmt.Errorf("%w: no attempts", ErrInvalid)
 	}
+	// Means rather than sums, so that large finite costs cannot overflow.
 	var c, s float64
+	n := float64(len(costs))
 	for i := range costs {
 		if !num.IsFinite(costs[i]) || costs[i] < 0 {
 			return 0, fmt.Errorf("%w: costs[%d] = %v (must be finite and ≥ 0)", ErrInvalid, i, costs[i])
@@ -32,13 +35,17 @@ func CostOfPass(costs, scores []float64) (float64, error) {
 		if !(scores[i] >= 0 && scores[i] <= 1) {
 			return 0, fmt.Errorf("%w: scores[%d] = %v (must be in [0, 1])", ErrInvalid, i, scores[i])
 		}
-		c += costs[i]
-		s += scores[i]
+		c += costs[i] / n
+		s += scores[i] / n
 	}
 	if s == 0 {
 		return math.Inf(1), nil
 	}
-	return c / s, nil
+	v := c / s
+	if math.IsInf(v, 1) {
+		return 0, fmt.Errorf("%w: cost-of-pass mean(costs)/mean(scores) = %v/%v overflows", ErrInvalid, c, s)
+	}
+	return v, nil
 }
 
 // Frontier returns the frontier cost-of-pass of one problem: the smallest
@@ -128,9 +135,9 @@ func (t CostOfPassTable) TaskFrontier(excludeFamilies ...string) (float64, error
 		if err != nil {
 			return 0, fmt.Errorf("problem %d: %w", p, err)
 		}
-		sum += f
+		sum += f / float64(len(t.Values)) // a mean that cannot overflow
 	}
-	return sum / float64(len(t.Values)), nil
+	return sum, nil
 }
 
 // FamilyGain measures how much a model family moved the task frontier:
@@ -170,5 +177,9 @@ func TokenCost(inputTokens, outputTokens, inputPricePerM, outputPricePerM float6
 			return 0, fmt.Errorf("%w: %s = %v (must be finite and ≥ 0)", ErrInvalid, x.name, x.v)
 		}
 	}
-	return (inputTokens*inputPricePerM + outputTokens*outputPricePerM) / 1e6, nil
+	c := inputTokens/1e6*inputPricePerM + outputTokens/1e6*outputPricePerM
+	if math.IsInf(c, 1) {
+		return 0, fmt.Errorf("%w: TokenCost overflows (%v·%v + %v·%v per million)", ErrInvalid, inputTokens, inputPricePerM, outputTokens, outputPricePerM)
+	}
+	return c, nil
 }

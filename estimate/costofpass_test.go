@@ -100,3 +100,50 @@ func TestTokenCost(t *testing.T) {
 		t.Error("negative tokens accepted")
 	}
 }
+
+// Issue 14: sums of large finite costs overflowed to +Inf, which read as
+// "never passes".
+func TestCostOfPassNoOverflow(t *testing.T) {
+	v, err := CostOfPass([]float64{1e308, 1e308}, []float64{1, 1})
+	if err != nil || v != 1e308 {
+		t.Errorf("CostOfPass(1e308, 1e308) = %v, %v; want 1e308", v, err)
+	}
+	if _, err := CostOfPass([]float64{1e308}, []float64{1e-10}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("overflowing ratio: %v", err)
+	}
+	if _, err := TokenCost(1e308, 0, 1e308, 0); !errors.Is(err, ErrInvalid) {
+		t.Errorf("TokenCost overflow: %v", err)
+	}
+	tab := CostOfPassTable{Models: []string{"m"}, Values: [][]float64{{1e308}, {1e308}}}
+	if f, err := tab.TaskFrontier(); err != nil || f != 1e308 {
+		t.Errorf("TaskFrontier = %v, %v", f, err)
+	}
+}
+
+// FuzzCostOfPass feeds fuzzed costs, scores and prices to the cost-of-pass
+// functions: an error wrapping ErrInvalid, or a value that is not NaN.
+func FuzzCostOfPass(f *testing.F) {
+	f.Add(0.002, 1.0, 0.004, 0.0, 20.0)
+	f.Fuzz(func(t *testing.T, c1, s1, c2, s2, human float64) {
+		check := func(v float64, err error) {
+			if err != nil {
+				if !errors.Is(err, ErrInvalid) {
+					t.Fatal(err)
+				}
+				return
+			}
+			if math.IsNaN(v) || v < 0 {
+				t.Fatalf("value %v", v)
+			}
+		}
+		v1, err := CostOfPass([]float64{c1, c2}, []float64{s1, s2})
+		check(v1, err)
+		check(Frontier([]float64{c1, c2}, human))
+		check(TokenCost(c1, c2, s1, human))
+		tab := CostOfPassTable{Models: []string{"a", "b"}, Families: []string{"x", "y"}, Values: [][]float64{{c1, c2}}, Human: []float64{human}}
+		check(tab.TaskFrontier("y"))
+		abs, rel, err := tab.FamilyGain("x")
+		check(abs, err)
+		check(rel, err)
+	})
+}

@@ -67,8 +67,9 @@ func (s *trackerShard) entries() []trackerSnapEntry {
 // Restore replaces the tracker's state with a snapshot taken from a tracker
 // of the same configuration, so that it continues bit-identically. Every
 // field is checked against its domain: ids non-empty, at most MaxIDLen
-// bytes, unique and in their shard; α, β finite and > 0 with a finite sum;
-// 0 ≤ trials; a window of '0'/'1' no longer than Window or than trials; at
+// bytes, unique and in their shard; α, β finite and > 0 with a finite sum,
+// reachable from the prior in the recorded trials (α ≥ a₀, β ≥ b₀,
+// (α − a₀) + (β − b₀) ≤ trials); 0 ≤ trials; a window of '0'/'1' no longer than Window or than trials; at
 // most ⌈MaxPrompts/Shards⌉ prompts per shard. On error (wrapping
 // ErrSnapshot) the tracker is unchanged.
 func (t *Tracker) Restore(data []byte) error {
@@ -104,6 +105,8 @@ func (t *Tracker) Restore(data []byte) error {
 				return bad(fmt.Sprintf("posterior Beta(%v, %v) (need finite α, β > 0 with a finite sum)", se.Alpha, se.Beta))
 			case se.Trials < 0:
 				return bad(fmt.Sprintf("trials = %d (must be ≥ 0)", se.Trials))
+			case !t.reachable(se.Alpha, se.Beta, se.Trials):
+				return bad(fmt.Sprintf("posterior Beta(%v, %v) after %d trials (need α ≥ a₀ = %v, β ≥ b₀ = %v, (α − a₀) + (β − b₀) ≤ trials)", se.Alpha, se.Beta, se.Trials, t.cfg.PriorAlpha, t.cfg.PriorBeta))
 			case len(se.Window) > t.cfg.Window:
 				return bad(fmt.Sprintf("window of %d outcomes, capacity %d", len(se.Window), t.cfg.Window))
 			case int64(len(se.Window)) > se.Trials:
@@ -136,6 +139,26 @@ func (t *Tracker) swap(fresh *Tracker) {
 	for i := range t.shards {
 		t.shards[i].adopt(&fresh.shards[i])
 	}
+}
+
+// reachable reports whether observations can produce Beta(α, β) after the
+// given number of trials: every update α ← λα + (1−λ)a₀ + s keeps α ≥ a₀
+// and adds at most the batch's trials to (α − a₀) + (β − b₀), so
+//
+//	α ≥ a₀,  β ≥ b₀,  (α − a₀) + (β − b₀) ≤ trials
+//
+// up to a relative rounding allowance of 1e-9. A saturated trial count
+// (math.MaxInt64) only bounds α and β to finite values.
+func (t *Tracker) reachable(alpha, beta float64, trials int64) bool {
+	const tol = 1e-9
+	a0, b0 := t.cfg.PriorAlpha, t.cfg.PriorBeta
+	if alpha < a0*(1-tol) || beta < b0*(1-tol) {
+		return false
+	}
+	if trials == math.MaxInt64 {
+		return true
+	}
+	return (alpha-a0)+(beta-b0) <= (float64(trials)+a0+b0)*tol+float64(trials)
 }
 
 // id decodes the entry's prompt id.

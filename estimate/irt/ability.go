@@ -2,6 +2,7 @@ package irt
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/budgetkit/budgetkit/internal/num"
 )
@@ -48,17 +49,31 @@ const (
 	ExtremeClamp
 )
 
+// Domains of ability-scale quantities. Abilities are logits: beyond ±1000
+// every probability is 0 or 1 to double precision, and prior SDs outside
+// [1e-6, 1e6] make the prior a point mass or flat to machine precision.
+const (
+	maxAbsTheta     = 1e3 // |θ|, |μ₀|, |Lo|, |Hi| of MAP, MLE and EAP
+	maxAbsThetaInfo = 1e6 // |θ| of TestInfo and StandardError
+	minSD, maxSD    = 1e-6, 1e6
+	maxAbsSlope     = 1e3 // |a|
+	maxAbsIntercept = 1e6 // |d|
+	maxCostExponent = 16
+	maxItemVar      = 1e6 // |entries| of SessionConfig.ItemCov
+)
+
 // AbilityConfig configures MAP and MLE. Zero fields mean the defaults, which
 // are Fluid Benchmarking's: prior N(0, 1), range [−4, 4], tolerance 1e-6 on
 // the score, 100 iterations.
 type AbilityConfig struct {
-	// PriorMean is μ₀ on every dimension (default 0).
+	// PriorMean is μ₀ on every dimension (default 0; |μ₀| ≤ 1000).
 	PriorMean float64
-	// PriorSD is σ₀ on every dimension (default 1); the prior is
-	// N(μ₀·1, σ₀²·I). MLE ignores the prior except under ExtremeMAP.
+	// PriorSD is σ₀ on every dimension (default 1; in [1e-6, 1e6]); the
+	// prior is N(μ₀·1, σ₀²·I). MLE ignores the prior except under
+	// ExtremeMAP.
 	PriorSD float64
 	// Lo and Hi bound every coordinate of θ (default −4 and 4; both zero
-	// means the default).
+	// means the default; both within ±1000).
 	Lo, Hi float64
 	// Tol is the convergence tolerance on the largest absolute component of
 	// the score (the gradient of the log posterior; default 1e-6).
@@ -93,12 +108,12 @@ func (c AbilityConfig) resolve(d int) (abilityParams, error) {
 		r.maxIter = 100
 	}
 	switch {
-	case !num.IsFinite(r.mean):
-		return r, fmt.Errorf("%w: PriorMean = %v (must be finite)", ErrInvalid, c.PriorMean)
-	case !num.IsFinite(r.sd) || r.sd <= 0:
-		return r, fmt.Errorf("%w: PriorSD = %v (must be finite and > 0)", ErrInvalid, c.PriorSD)
-	case !num.IsFinite(r.lo) || !num.IsFinite(r.hi) || r.lo >= r.hi:
-		return r, fmt.Errorf("%w: range [%v, %v] (need finite Lo < Hi)", ErrInvalid, c.Lo, c.Hi)
+	case !(math.Abs(r.mean) <= maxAbsTheta):
+		return r, fmt.Errorf("%w: PriorMean = %v (must be finite, |μ₀| ≤ %g)", ErrInvalid, c.PriorMean, maxAbsTheta)
+	case !(r.sd >= minSD && r.sd <= maxSD):
+		return r, fmt.Errorf("%w: PriorSD = %v (must be in [%g, %g])", ErrInvalid, c.PriorSD, minSD, maxSD)
+	case !(r.lo >= -maxAbsTheta && r.hi <= maxAbsTheta && r.lo < r.hi):
+		return r, fmt.Errorf("%w: range [%v, %v] (need −%g ≤ Lo < Hi ≤ %g)", ErrInvalid, c.Lo, c.Hi, maxAbsTheta, maxAbsTheta)
 	case !num.IsFinite(r.tol) || r.tol <= 0:
 		return r, fmt.Errorf("%w: Tol = %v (must be finite and > 0)", ErrInvalid, c.Tol)
 	case r.maxIter < 0:

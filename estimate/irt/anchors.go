@@ -9,6 +9,10 @@ import (
 	"github.com/budgetkit/budgetkit/internal/randx"
 )
 
+// maxAbsFeature bounds AnchorPoints' features so that squared distances
+// and weighted sums stay finite.
+const maxAbsFeature = 1e100
+
 // AnchorConfig configures AnchorPoints. Zero fields mean the defaults.
 type AnchorConfig struct {
 	// K is the number of anchor items (required, 1 ≤ K ≤ number of items).
@@ -42,7 +46,8 @@ type Anchors struct {
 // feature vectors (their IRT parameters, or their correctness across
 // training models), with each anchor standing for its cluster's weight. A
 // new model's benchmark score is then estimated from the anchors alone by
-// Anchors.Score.
+// Anchors.Score. Features must be finite with |x| ≤ 1e100, weights finite
+// and ≥ 0 with a positive finite sum.
 func AnchorPoints(features [][]float64, cfg AnchorConfig) (Anchors, error) {
 	n := len(features)
 	if n == 0 {
@@ -56,8 +61,10 @@ func AnchorPoints(features [][]float64, cfg AnchorConfig) (Anchors, error) {
 		if len(f) != dim {
 			return Anchors{}, fmt.Errorf("%w: features[%d] has length %d, want %d", ErrInvalid, j, len(f), dim)
 		}
-		if k, ok := num.AllFinite(f); !ok {
-			return Anchors{}, fmt.Errorf("%w: features[%d][%d] = %v (must be finite)", ErrInvalid, j, k, f[k])
+		for k, x := range f {
+			if !(math.Abs(x) <= maxAbsFeature) {
+				return Anchors{}, fmt.Errorf("%w: features[%d][%d] = %v (must be finite, |x| ≤ %g)", ErrInvalid, j, k, x, maxAbsFeature)
+			}
 		}
 	}
 	if cfg.K < 1 || cfg.K > n {
@@ -78,9 +85,13 @@ func AnchorPoints(features [][]float64, cfg AnchorConfig) (Anchors, error) {
 		}
 		wsum += w[j]
 	}
-	if !(wsum > 0) {
-		return Anchors{}, fmt.Errorf("%w: weights sum to 0", ErrInvalid)
+	if !(wsum > 0) || !num.IsFinite(wsum) {
+		return Anchors{}, fmt.Errorf("%w: weights sum to %v (must be finite and > 0)", ErrInvalid, wsum)
 	}
+	for j := range w { // normalised, so weighted squared distances stay finite
+		w[j] /= wsum
+	}
+	wsum = 1
 	restarts, maxIter := cfg.Restarts, cfg.MaxIter
 	if restarts == 0 {
 		restarts = 10

@@ -21,9 +21,10 @@ func ValidateBank(bank []Item) (int, error) {
 	return d, nil
 }
 
-// TestInfo returns the test information at a unidimensional θ, the sum of
-// the items' informations Σⱼ Iⱼ(θ) (for D > 1, the sum of the traces). It
-// returns ErrInvalid for an invalid bank or a θ of the wrong dimension.
+// TestInfo returns the test information at θ, the sum of the items'
+// informations Σⱼ Iⱼ(θ) (for D > 1, the sum of the traces). It returns
+// ErrInvalid for an invalid bank, or a θ of the wrong dimension, not finite
+// or beyond ±1e6.
 func TestInfo(bank []Item, theta ...float64) (float64, error) {
 	d, err := ValidateBank(bank)
 	if err != nil {
@@ -31,6 +32,11 @@ func TestInfo(bank []Item, theta ...float64) (float64, error) {
 	}
 	if len(theta) != d {
 		return 0, fmt.Errorf("%w: len(theta) = %d, bank has D = %d", ErrInvalid, len(theta), d)
+	}
+	for k, t := range theta {
+		if !(math.Abs(t) <= maxAbsThetaInfo) {
+			return 0, fmt.Errorf("%w: theta[%d] = %v (must be finite, |θ| ≤ %g)", ErrInvalid, k, t, maxAbsThetaInfo)
+		}
 	}
 	var s float64
 	for j := range bank {
@@ -40,12 +46,16 @@ func TestInfo(bank []Item, theta ...float64) (float64, error) {
 }
 
 // StandardError returns the asymptotic standard error of a unidimensional
-// ability estimate, 1/√I(θ), from the test information of bank at θ (+Inf
-// when the information is zero).
+// ability estimate, 1/√I(θ), from the test information of bank at θ. It
+// returns ErrInvalid as TestInfo does, and when the information is zero
+// (every slope 0), where the standard error is unbounded.
 func StandardError(bank []Item, theta float64) (float64, error) {
 	i, err := TestInfo(bank, theta)
 	if err != nil {
 		return 0, err
+	}
+	if !(i > 0) {
+		return 0, fmt.Errorf("%w: test information at θ = %v is %v (no standard error)", ErrInvalid, theta, i)
 	}
 	return 1 / math.Sqrt(i), nil
 }

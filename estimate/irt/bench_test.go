@@ -104,3 +104,20 @@ func BenchmarkMAP(b *testing.B) {
 		sinkFloat = e.Theta[0]
 	}
 }
+
+// BenchmarkCalibrateJML fits a unidimensional JML model to 1,000 models ×
+// 500 items (issue 15 target: ≤ 5 s).
+func BenchmarkCalibrateJML(b *testing.B) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	truth := true2PL(rng, 500)
+	x, _ := simulate(rng, truth, 1000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		cal, err := Calibrate(context.Background(), x, CalibrateConfig{Method: MethodJML, Holdout: -1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(cal.Report.Iterations), "iterations")
+	}
+}

@@ -53,11 +53,23 @@
 //
 // Calibrate fits an item bank and abilities to a models × items response
 // matrix (NaN = missing): marginal maximum likelihood by Bock–Aitkin EM for
-// D = 1, accelerated by parameter expansion, and penalised joint maximum
-// likelihood (logistic matrix factorisation logit = θᵢᵀaⱼ + dⱼ) for any D,
-// with D chosen by held-out error and a FitReport (log-likelihood, held-out
-// log-loss and AUC). For D > 1 the solution is identified only up to a
-// rotation of θ.
+// D = 1 (with log-normal slope and normal intercept priors, converging to
+// the maximum of the penalised marginal likelihood, accelerated by
+// SQUAREM), and penalised joint maximum likelihood (logistic matrix
+// factorisation logit = θᵢᵀaⱼ + dⱼ) for any D, with D chosen by held-out
+// error and a FitReport (log-likelihood, held-out log-loss and AUC). For
+// D > 1 the solution is identified only up to a rotation of θ.
+//
+// Calibration.ItemCov holds each item's parameter covariance; passed as
+// SessionConfig.ItemCov it widens a session's standard errors by the
+// calibration's uncertainty. A calibration needs about MinModels models
+// (200 for the 2PL); FitReport.Warnings says when it has fewer.
+//
+// ModelRasch fits the Rasch (1PL) model by marginal maximum likelihood: one
+// common slope, which is the ability SD on the logit scale. On lme4's
+// VerbAgg data it matches lme4::glmer (adaptive Gauss–Hermite, 25 points)
+// to 2e-5 in centred difficulties and 5e-5 in the ability SD
+// (testdata/verbagg_rasch.R).
 //
 // # tinyBenchmarks
 //

@@ -10,10 +10,13 @@ import (
 // EAPConfig configures EAP. Zero fields mean the defaults: prior N(0, 1) and
 // 41 equally spaced nodes on [−4.5, 4.5] per dimension.
 type EAPConfig struct {
+	// PriorMean and PriorSD are μ₀ (default 0, |μ₀| ≤ 1000) and σ₀
+	// (default 1, in [1e-6, 1e6]).
 	PriorMean, PriorSD float64
-	// Nodes is the number of quadrature nodes per dimension (default 41).
+	// Nodes is the number of quadrature nodes per dimension (default 41;
+	// at most 10000 for D = 1 and 1024 for D = 2).
 	Nodes int
-	// Lo and Hi are the grid's ends (default −4.5 and 4.5).
+	// Lo and Hi are the grid's ends (default −4.5 and 4.5; within ±1000).
 	Lo, Hi float64
 }
 
@@ -41,14 +44,14 @@ func EAP(bank []Item, responses []float64, cfg EAPConfig) (Ability, error) {
 		sd = 1
 	}
 	switch {
-	case n < 2 || n > 10000:
-		return Ability{}, fmt.Errorf("%w: Nodes = %d (must be in [2, 10000])", ErrInvalid, cfg.Nodes)
-	case !num.IsFinite(lo) || !num.IsFinite(hi) || lo >= hi:
-		return Ability{}, fmt.Errorf("%w: grid [%v, %v] (need finite Lo < Hi)", ErrInvalid, cfg.Lo, cfg.Hi)
-	case !num.IsFinite(mean):
-		return Ability{}, fmt.Errorf("%w: PriorMean = %v (must be finite)", ErrInvalid, cfg.PriorMean)
-	case !num.IsFinite(sd) || sd <= 0:
-		return Ability{}, fmt.Errorf("%w: PriorSD = %v (must be finite and > 0)", ErrInvalid, cfg.PriorSD)
+	case n < 2 || n > 10000 || (d == 2 && n > 1024):
+		return Ability{}, fmt.Errorf("%w: Nodes = %d (must be in [2, 10000] for D = 1, [2, 1024] for D = 2)", ErrInvalid, cfg.Nodes)
+	case !(lo >= -maxAbsTheta && hi <= maxAbsTheta && lo < hi):
+		return Ability{}, fmt.Errorf("%w: grid [%v, %v] (need −%g ≤ Lo < Hi ≤ %g)", ErrInvalid, cfg.Lo, cfg.Hi, maxAbsTheta, maxAbsTheta)
+	case !(math.Abs(mean) <= maxAbsTheta):
+		return Ability{}, fmt.Errorf("%w: PriorMean = %v (must be finite, |μ₀| ≤ %g)", ErrInvalid, cfg.PriorMean, maxAbsTheta)
+	case !(sd >= minSD && sd <= maxSD):
+		return Ability{}, fmt.Errorf("%w: PriorSD = %v (must be in [%g, %g])", ErrInvalid, cfg.PriorSD, minSD, maxSD)
 	}
 	nodes := make([]float64, n)
 	for i := range nodes {
@@ -71,6 +74,9 @@ func EAP(bank []Item, responses []float64, cfg EAPConfig) (Ability, error) {
 		logw[g] = s.logPost(bank, idx, xs, pr, th)
 	}
 	lse := num.LogSumExp(logw)
+	if !num.IsFinite(lse) {
+		return Ability{}, fmt.Errorf("%w: the posterior underflows on every node of the grid [%v, %v] (widen the grid or the prior)", ErrInvalid, lo, hi)
+	}
 	e := Ability{Theta: make([]float64, d), Cov: make([]float64, d*d), SE: make([]float64, d), Converged: true}
 	for g := range logw {
 		w := math.Exp(logw[g] - lse)

@@ -85,7 +85,7 @@ func ExampleCalibrate() {
 	b1, _ := cal.Bank[0].Difficulty()
 	fmt.Printf("method %v, converged %v; item 0 difficulty: true %.2f, fitted %.2f\n", cal.Report.Method, cal.Report.Converged, b0, b1)
 	// Output:
-	// method MML-EM, converged true; item 0 difficulty: true 1.26, fitted 1.13
+	// method MML-EM, converged true; item 0 difficulty: true 1.26, fitted 1.18
 }
 
 func ExampleItem() {
@@ -121,4 +121,32 @@ func ExampleMLE() {
 	fmt.Printf("θ̂ = %.3f, extreme pattern: %v\n", est.Theta[0], est.Extreme)
 	// Output:
 	// θ̂ = 1.335, extreme pattern: true
+}
+
+func ExampleCalibrate_rasch() {
+	// 500 models with ability SD 1.5 answer 20 Rasch items.
+	r := rand.New(rand.NewPCG(7, 8))
+	b := make([]float64, 20)
+	for j := range b {
+		b[j] = -2 + 4*float64(j)/19
+	}
+	matrix := make([][]float64, 500)
+	for i := range matrix {
+		u := 1.5 * r.NormFloat64()
+		matrix[i] = make([]float64, len(b))
+		for j := range b {
+			if r.Float64() < irt.OnePL(b[j]).Prob(u) {
+				matrix[i][j] = 1
+			}
+		}
+	}
+	cal, err := irt.Calibrate(context.Background(), matrix, irt.CalibrateConfig{Model: irt.ModelRasch})
+	if err != nil {
+		panic(err)
+	}
+	// The common slope is the ability SD; difficulties are −d on that scale.
+	fmt.Printf("%v: ability SD %.2f, difficulty of item 0 %.2f (true −2), warnings %d\n",
+		cal.Report.Model, cal.Bank[0].A[0], -cal.Bank[0].D, len(cal.Report.Warnings))
+	// Output:
+	// Rasch: ability SD 1.55, difficulty of item 0 -1.89 (true −2), warnings 0
 }

@@ -11,8 +11,9 @@ import (
 type Progress struct {
 	Dims      int
 	Iteration int
-	// Objective is the training log-likelihood (marginal for EM, penalised
-	// joint for JML).
+	// Objective is the training objective (the penalised marginal
+	// log-likelihood at the iteration's start for EM, the joint
+	// log-likelihood without penalties for JML).
 	Objective float64
 	// Change is the largest parameter change in the iteration.
 	Change float64
@@ -25,15 +26,29 @@ type Calibration struct {
 	// Abilities holds one θ per row: the EAP estimate for EM, the joint
 	// estimate for JML, standardised (see Calibrate).
 	Abilities [][]float64
-	Report    FitReport
+	// ItemCov[j] is the 2×2 covariance of item j's (a, d), row-major
+	// (MethodEM; nil for JML): the inverse of the cross-product (XPD)
+	// estimate of the observed information, Σᵢ sᵢⱼsᵢⱼᵀ over models of the
+	// per-model scores of (log a, d), plus the priors' curvature, mapped to
+	// (a, d) by the delta method, one item at a time (between-item
+	// covariance is ignored). Pass it as SessionConfig.ItemCov so that
+	// adaptive standard errors include item-parameter uncertainty.
+	ItemCov [][]float64
+	// ItemSE[j] holds the standard errors of item j's (a, d), the square
+	// roots of ItemCov[j]'s diagonal (MethodEM; nil for JML).
+	ItemSE [][]float64
+	Report FitReport
 }
 
 // FitReport describes a fit.
 type FitReport struct {
-	Method     Method `json:"method"`
-	Dims       int    `json:"dims"`
-	Iterations int    `json:"iterations"`
-	Converged  bool   `json:"converged"`
+	Method Method `json:"method"`
+	Model  Model  `json:"model"`
+	Dims   int    `json:"dims"`
+	// Iterations counts SQUAREM cycles, each of three or four EM steps
+	// (MethodEM) or alternating sweeps (MethodJML).
+	Iterations int  `json:"iterations"`
+	Converged  bool `json:"converged"`
 	// LogLik is the training log-likelihood (marginal for EM, joint at the
 	// estimates, without penalties, for JML).
 	LogLik float64 `json:"log_lik"`
@@ -46,6 +61,9 @@ type FitReport struct {
 	// class is missing).
 	HeldOutLogLoss float64 `json:"held_out_log_loss"`
 	HeldOutAUC     float64 `json:"held_out_auc"`
+	// Warnings lists conditions that make the fit less trustworthy than it
+	// looks, such as a sample below MinModels.
+	Warnings []string `json:"warnings,omitempty"`
 	// Candidates reports every candidate dimension tried.
 	Candidates []DimFit `json:"candidates"`
 }

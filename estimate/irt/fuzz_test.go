@@ -2,6 +2,7 @@ package irt
 
 import (
 	"context"
+	"errors"
 	"math"
 	"testing"
 )
@@ -100,6 +101,71 @@ func FuzzCalibrate(f *testing.F) {
 		}
 		if len(cal.Bank) != c {
 			t.Fatalf("bank has %d items for %d columns", len(cal.Bank), c)
+		}
+	})
+}
+
+// FuzzAbility estimates abilities from fuzzed item parameters, responses
+// and configuration: an error wrapping ErrInvalid, or finite estimates.
+func FuzzAbility(f *testing.F) {
+	f.Add(1.0, 0.0, 0.2, 1.0, 0.0, 1.0, 0.0, 1.0)
+	f.Add(1e308, -1e308, 0.0, math.NaN(), 1.0, 1e-300, 5.0, -5.0)
+	f.Fuzz(func(t *testing.T, a, d, c, x, mean, sd, lo, hi float64) {
+		bank := []Item{{A: []float64{a}, D: d, C: c}, TwoPL(1, 0), TwoPL(2, 1)}
+		resp := []float64{x, 1, 0}
+		check := func(name string, e Ability, err error) {
+			if err != nil {
+				if !errors.Is(err, ErrInvalid) {
+					t.Fatalf("%s: %v", name, err)
+				}
+				return
+			}
+			for _, v := range append(append(e.Theta, e.SE...), e.Cov...) {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					t.Fatalf("%s = %+v", name, e)
+				}
+			}
+		}
+		cfg := AbilityConfig{PriorMean: mean, PriorSD: sd, Lo: lo, Hi: hi}
+		e, err := MAP(bank, resp, cfg)
+		check("MAP", e, err)
+		e, err = MLE(bank, resp, cfg)
+		check("MLE", e, err)
+		e, err = EAP(bank, resp, EAPConfig{PriorMean: mean, PriorSD: sd, Lo: lo, Hi: hi})
+		check("EAP", e, err)
+		if v, err := TestInfo(bank, mean); err == nil && (math.IsNaN(v) || math.IsInf(v, 0)) {
+			t.Fatalf("TestInfo = %v", v)
+		}
+	})
+}
+
+// FuzzTiny fuzzes the tinyBenchmarks estimators.
+func FuzzTiny(f *testing.F) {
+	f.Add(0.5, 0.1, 1.0, 3, 0.3)
+	f.Fuzz(func(t *testing.T, y, b, v float64, n int, lambda float64) {
+		for _, r := range []func() (float64, error){
+			func() (float64, error) { return PIRT([]float64{y}, []float64{b}) },
+			func() (float64, error) { return GPIRTLambda(b, v, n) },
+			func() (float64, error) { return GPIRT(y, b, lambda) },
+			func() (float64, error) { return BinarizeThreshold([][]float64{{y, b}, {v}}) },
+			func() (float64, error) {
+				a, err := AnchorPoints([][]float64{{y}, {b}, {v}}, AnchorConfig{K: 2, Weights: []float64{1, lambda, 1}})
+				if err != nil {
+					return 0, err
+				}
+				return a.Score(make([]float64, len(a.Items)))
+			},
+		} {
+			got, err := r()
+			if err != nil {
+				if !errors.Is(err, ErrInvalid) {
+					t.Fatal(err)
+				}
+				continue
+			}
+			if math.IsNaN(got) || math.IsInf(got, 0) {
+				t.Fatalf("non-finite result %v", got)
+			}
 		}
 	})
 }

@@ -20,8 +20,10 @@ import (
 //
 // The zero value of U means 1, so Item{A: []float64{1}} is a valid 2PL item
 // of difficulty 0. Parameters are checked by ValidateBank (which NewSession,
-// MAP, MLE, EAP and the other entry points call); methods on an unchecked
-// item return NaN for a θ of the wrong dimension rather than panic.
+// MAP, MLE, EAP and the other entry points call): finite, |a| ≤ 1000,
+// |d| ≤ 1e6, 0 ≤ c < u ≤ 1. Prob, Info and InfoWeight return NaN for a θ of
+// the wrong dimension or a NaN θ rather than panic (and rather than an error,
+// to stay cheap in inner loops); the functions that take a bank check θ.
 //
 // For numerical safety the logit is clipped to [−35, 35] (σ(±35) differs
 // from 0 and 1 by 6e−16), as tinyBenchmarks clips it to ±30.
@@ -147,12 +149,21 @@ func (it Item) Info(theta ...float64) float64 {
 }
 
 // InfoMatrix adds the item's D×D Fisher information matrix at θ,
-// w(θ)·a aᵀ, to dst (row-major, length D²). It returns ErrInvalid if the
-// dimensions do not match.
+// w(θ)·a aᵀ, to dst (row-major, length D²). It returns ErrInvalid, leaving
+// dst unchanged, if the dimensions do not match, θ is not finite or beyond
+// ±1e6, or the item is invalid.
 func (it Item) InfoMatrix(dst, theta []float64) error {
 	d := len(it.A)
 	if len(theta) != d || len(dst) != d*d {
 		return fmt.Errorf("%w: InfoMatrix with D = %d, len(theta) = %d, len(dst) = %d (want D and D²)", ErrInvalid, d, len(theta), len(dst))
+	}
+	for k, t := range theta {
+		if !(math.Abs(t) <= maxAbsThetaInfo) {
+			return fmt.Errorf("%w: theta[%d] = %v (must be finite, |θ| ≤ %g)", ErrInvalid, k, t, maxAbsThetaInfo)
+		}
+	}
+	if err := it.validate(d); err != nil {
+		return err
 	}
 	w := it.InfoWeight(theta...)
 	for i, ai := range it.A {
@@ -164,15 +175,16 @@ func (it Item) InfoMatrix(dst, theta []float64) error {
 }
 
 // Difficulty returns b = −d/a for a unidimensional item. It returns
-// ErrInvalid if D ≠ 1 or a = 0.
+// ErrInvalid if D ≠ 1, a = 0 or b overflows.
 func (it Item) Difficulty() (float64, error) {
 	if len(it.A) != 1 {
 		return 0, fmt.Errorf("%w: Difficulty of a %d-dimensional item (needs D = 1)", ErrInvalid, len(it.A))
 	}
-	if it.A[0] == 0 {
-		return 0, fmt.Errorf("%w: Difficulty of an item with a = 0", ErrInvalid)
+	b := -it.D / it.A[0]
+	if !num.IsFinite(b) {
+		return 0, fmt.Errorf("%w: Difficulty −d/a = −(%v)/(%v) is not finite", ErrInvalid, it.D, it.A[0])
 	}
-	return -it.D / it.A[0], nil
+	return b, nil
 }
 
 // MaxInfoTheta returns the ability at which a unidimensional item is most
@@ -192,11 +204,20 @@ func (it Item) MaxInfoTheta() (float64, error) {
 	if a == 0 {
 		return 0, fmt.Errorf("%w: MaxInfoTheta of an item with a = 0", ErrInvalid)
 	}
-	b := -it.D / a
-	if it.upper() == 1 {
-		return b + math.Log((1+math.Sqrt(1+8*it.C))/2)/a, nil
+	t := (it.peakLogit() - it.D) / a
+	if !num.IsFinite(t) {
+		return 0, fmt.Errorf("%w: MaxInfoTheta of an item with a = %v, d = %v is not finite", ErrInvalid, a, it.D)
 	}
-	// I(θ) is unimodal in z = aθ + d; search over z.
+	return t, nil
+}
+
+// peakLogit returns the logit z* = aᵀθ + d at which the information weight
+// w(z) peaks: log((1 + √(1 + 8c))/2) when u = 1 (0 for the 2PL), otherwise
+// found by golden-section search on [−35, 35] (w is unimodal in z).
+func (it *Item) peakLogit() float64 {
+	if it.upper() == 1 {
+		return math.Log((1 + math.Sqrt(1+8*it.C)) / 2)
+	}
 	f := func(z float64) float64 { return it.response(z).w }
 	lo, hi := -35.0, 35.0
 	const g = 0.6180339887498949
@@ -213,7 +234,16 @@ func (it Item) MaxInfoTheta() (float64, error) {
 			f1 = f(x1)
 		}
 	}
-	return ((lo+hi)/2 - it.D) / a, nil
+	return (lo + hi) / 2
+}
+
+// maxInfoWeight returns the largest information weight the item reaches at
+// any θ, w(z*) (1/4 for the 2PL).
+func (it *Item) maxInfoWeight() float64 {
+	if it.C == 0 && it.upper() == 1 {
+		return 0.25
+	}
+	return it.response(it.peakLogit()).w
 }
 
 // validate checks one item; dim < 0 accepts any dimension ≥ 1.
@@ -224,11 +254,13 @@ func (it *Item) validate(dim int) error {
 	if dim >= 0 && len(it.A) != dim {
 		return fmt.Errorf("%w: item has D = %d, want %d", ErrInvalid, len(it.A), dim)
 	}
-	if k, ok := num.AllFinite(it.A); !ok {
-		return fmt.Errorf("%w: A[%d] = %v (must be finite)", ErrInvalid, k, it.A[k])
+	for k, a := range it.A {
+		if !(math.Abs(a) <= maxAbsSlope) {
+			return fmt.Errorf("%w: A[%d] = %v (must be finite, |a| ≤ %g)", ErrInvalid, k, a, maxAbsSlope)
+		}
 	}
-	if !num.IsFinite(it.D) {
-		return fmt.Errorf("%w: D = %v (must be finite)", ErrInvalid, it.D)
+	if !(math.Abs(it.D) <= maxAbsIntercept) {
+		return fmt.Errorf("%w: D = %v (must be finite, |d| ≤ %g)", ErrInvalid, it.D, maxAbsIntercept)
 	}
 	u := it.upper()
 	if !(it.C >= 0 && it.C < u && u <= 1) {

@@ -82,7 +82,7 @@ func (s *Session) predict(items []int, obs map[int]float64) Prediction {
 		for k, a := range it.A {
 			m += a * s.theta[k]
 		}
-		sd := math.Sqrt(math.Max(s.mulMinv(it.A), 0))
+		sd := math.Sqrt(math.Max(quadForm(s.cov, it.A), 0))
 		var e float64
 		for q, z := range gh.x {
 			e += gh.w[q] * it.response(clipLogit(m+sd*z)).p
@@ -116,7 +116,7 @@ func (s *Session) predict(items []int, obs map[int]float64) Prediction {
 // weights for N(θ̂, M⁻¹).
 func (s *Session) posteriorPoints() ([]float64, []float64) {
 	d := s.d
-	l := append([]float64(nil), s.minv...)
+	l := append([]float64(nil), s.cov...)
 	if !cholesky(l, d) {
 		return append([]float64(nil), s.theta...), []float64{1}
 	}
@@ -159,4 +159,18 @@ func (s *Session) posteriorPoints() ([]float64, []float64) {
 		}
 	}
 	return pts, w
+}
+
+// quadForm returns aᵀMa for the symmetric D×D matrix m (row-major).
+func quadForm(m, a []float64) float64 {
+	d := len(a)
+	var q float64
+	for r := 0; r < d; r++ {
+		var t float64
+		for c, ac := range a {
+			t += m[r*d+c] * ac
+		}
+		q += a[r] * t
+	}
+	return q
 }

@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/budgetkit/budgetkit/internal/num"
 	"github.com/budgetkit/budgetkit/internal/randx"
@@ -16,13 +17,13 @@ type SessionConfig struct {
 	Selection Selection
 	// Randomesque > 1 enables randomesque exposure control: pick uniformly
 	// among the Randomesque best items instead of the best one (Kingsbury &
-	// Zara, 1989). Default 0 (deterministic).
+	// Zara, 1989). Default 0 (deterministic); at most the bank's size.
 	Randomesque int
 	// CostExponent γ makes selection cost-aware: items are ranked by
 	// gain/costⱼ^γ. γ = 0 (default) ignores cost, γ = 1 is information per
 	// unit cost (per token). This is our formulation: the cost discount of
 	// "Cost-Efficient Estimation of General Abilities Across Benchmarks" is
-	// not given in its abstract.
+	// not given in its abstract. At most 16.
 	CostExponent float64
 	// Costs[j] > 0 is item j's expected cost (e.g. tokens), used for
 	// cost-aware ranking and to skip items that do not fit the remaining
@@ -39,6 +40,19 @@ type SessionConfig struct {
 	MAP AbilityConfig
 	// Seed seeds randomesque and random selection.
 	Seed uint64
+	// ItemCov, if set, holds each item's (D+1)×(D+1) covariance of
+	// (a₁, …, a_D, d), row-major, e.g. Calibration.ItemCov. The standard
+	// errors, Ability().Cov, the MaxSE rule and the predictions then include
+	// the item parameters' uncertainty by the delta method: θ̂ solves
+	// g(θ, ξ) = 0 for the score g, so dθ̂/dξⱼ = M⁻¹Gⱼ with
+	// Gⱼ = ∂g/∂ξⱼ = [(xⱼ − Pⱼ)rⱼI − wⱼaⱼθ̂ᵀ, −wⱼaⱼ] and
+	//
+	//	Cov(θ̂) = M⁻¹ + Σ_administered M⁻¹ Gⱼ Cⱼ Gⱼᵀ M⁻¹
+	//
+	// (exact to first order for the 2PL; items with asymptotes use their
+	// information weight w and r = dP/dz/(P(1 − P))). Selection still uses
+	// M⁻¹. nil: items are taken as known.
+	ItemCov [][]float64
 }
 
 // Session is a computerized adaptive test of one model. The caller owns the
@@ -80,6 +94,8 @@ type Session struct {
 
 	theta, prev []float64
 	minv        []float64 // M⁻¹ = Laplace covariance at θ̂
+	cov         []float64 // M⁻¹ plus item-parameter uncertainty (= M⁻¹ without ItemCov)
+	itemCov     []float64 // per item (D+1)², or nil
 	se          []float64
 
 	solver *modeSolver
@@ -88,6 +104,11 @@ type Session struct {
 	v      []float64 // scratch M⁻¹a
 	topIdx []int
 	topVal []float64
+
+	// byBound lists the items by decreasing bound[r] = wmax‖a‖²/cost^γ,
+	// ties by index: the order selectItem scans in (see gainBound).
+	byBound []int32
+	bound   []float64
 }
 
 // NewSession returns a Session over bank (validated by ValidateBank) at the
@@ -110,10 +131,10 @@ func NewSession(bank []Item, cfg SessionConfig) (*Session, error) {
 	switch {
 	case sel < SelectAuto || sel > SelectRandom:
 		return nil, fmt.Errorf("%w: Selection = %d (unknown rule)", ErrInvalid, cfg.Selection)
-	case cfg.Randomesque < 0:
-		return nil, fmt.Errorf("%w: Randomesque = %d (must be ≥ 0)", ErrInvalid, cfg.Randomesque)
-	case !num.IsFinite(cfg.CostExponent) || cfg.CostExponent < 0:
-		return nil, fmt.Errorf("%w: CostExponent = %v (must be finite and ≥ 0)", ErrInvalid, cfg.CostExponent)
+	case cfg.Randomesque < 0 || cfg.Randomesque > len(bank):
+		return nil, fmt.Errorf("%w: Randomesque = %d (must be in [0, %d], the bank's size)", ErrInvalid, cfg.Randomesque, len(bank))
+	case !(cfg.CostExponent >= 0 && cfg.CostExponent <= maxCostExponent):
+		return nil, fmt.Errorf("%w: CostExponent = %v (must be in [0, %d])", ErrInvalid, cfg.CostExponent, maxCostExponent)
 	case !num.IsFinite(cfg.Budget) || cfg.Budget < 0:
 		return nil, fmt.Errorf("%w: Budget = %v (must be finite and ≥ 0)", ErrInvalid, cfg.Budget)
 	case cfg.Stopping.MinItems < 0:
@@ -149,19 +170,91 @@ func NewSession(bank []Item, cfg SessionConfig) (*Session, error) {
 		copy(costs, cfg.Costs)
 	}
 	cfg.Costs = nil // kept in s.costs and the fingerprint
+	var itemCov []float64
+	if cfg.ItemCov != nil {
+		if len(cfg.ItemCov) != len(bank) {
+			return nil, fmt.Errorf("%w: len(ItemCov) = %d, len(bank) = %d", ErrInvalid, len(cfg.ItemCov), len(bank))
+		}
+		p := d + 1
+		itemCov = make([]float64, 0, len(bank)*p*p)
+		for j, c := range cfg.ItemCov {
+			if len(c) != p*p {
+				return nil, fmt.Errorf("%w: len(ItemCov[%d]) = %d (want (D+1)² = %d)", ErrInvalid, j, len(c), p*p)
+			}
+			for k, v := range c {
+				if !(math.Abs(v) <= maxItemVar) || (k%(p+1) == 0 && v < 0) || v != c[(k%p)*p+k/p] {
+					return nil, fmt.Errorf("%w: ItemCov[%d][%d] = %v (need a finite symmetric matrix, diagonal in [0, %g])", ErrInvalid, j, k, v, maxItemVar)
+				}
+			}
+			itemCov = append(itemCov, c...)
+		}
+	}
+	cfg.ItemCov = nil // kept in s.itemCov and the fingerprint
 	k := max(cfg.Randomesque, 1)
 	pcg := randx.NewPCG(cfg.Seed, 0x5e55)
 	s := &Session{
 		bank: bank, costs: costs, d: d, cfg: cfg, ab: ab, sel: sel,
-		print:        bankFingerprint(bank, costs),
+		print:   bankFingerprint(bank, costs, itemCov),
+		itemCov: itemCov, cov: make([]float64, d*d),
 		administered: make([]bool, len(bank)),
 		theta:        make([]float64, d), prev: make([]float64, d),
 		minv: make([]float64, d*d), se: make([]float64, d),
 		solver: newModeSolver(d), pcg: pcg, rng: rand.New(pcg),
 		v: make([]float64, d), topIdx: make([]int, k), topVal: make([]float64, k),
 	}
+	s.sortByBound()
 	s.reset()
 	return s, nil
+}
+
+// sortByBound orders the items by decreasing wmax‖a‖²/cost^γ, an upper
+// bound on their information per unit cost at any θ. O(n log n), once. For
+// D > 1 the D- and A-optimal bounds (through the trace of M⁻¹) are too loose
+// to prune, so the items stay in index order, scanned in full.
+func (s *Session) sortByBound() {
+	n := len(s.bank)
+	if s.d > 1 {
+		s.byBound, s.bound = make([]int32, n), make([]float64, n)
+		for j := range s.byBound {
+			s.byBound[j], s.bound[j] = int32(j), math.Inf(1)
+		}
+		return
+	}
+	key := make([]float64, n)
+	s.byBound = make([]int32, n)
+	for j := range s.bank {
+		it := &s.bank[j]
+		var aa float64
+		for _, a := range it.A {
+			aa += a * a
+		}
+		k := it.maxInfoWeight() * aa
+		switch g := s.cfg.CostExponent; g {
+		case 0:
+		case 1:
+			k /= s.costs[j]
+		default:
+			k /= math.Pow(s.costs[j], g)
+		}
+		if math.IsNaN(k) {
+			k = math.Inf(1) // never pruned
+		}
+		key[j] = k
+		s.byBound[j] = int32(j)
+	}
+	slices.SortFunc(s.byBound, func(x, y int32) int {
+		switch kx, ky := key[x], key[y]; {
+		case kx > ky:
+			return -1
+		case kx < ky:
+			return 1
+		}
+		return int(x - y)
+	})
+	s.bound = make([]float64, n)
+	for r, j := range s.byBound {
+		s.bound[r] = key[j]
+	}
 }
 
 // cloneBank copies bank and every item's slopes into one allocation.
@@ -196,7 +289,7 @@ func (s *Session) reset() {
 
 // bankFingerprint hashes the bank and costs so a snapshot cannot be restored
 // over another bank.
-func bankFingerprint(bank []Item, costs []float64) string {
+func bankFingerprint(bank []Item, costs, itemCov []float64) string {
 	h := fnv.New64a()
 	var buf [8]byte
 	put := func(x float64) {
@@ -214,6 +307,9 @@ func bankFingerprint(bank []Item, costs []float64) string {
 		put(bank[j].C)
 		put(bank[j].upper())
 		put(costs[j])
+	}
+	for _, v := range itemCov {
+		put(v)
 	}
 	return fmt.Sprintf("%016x", h.Sum64())
 }
@@ -243,8 +339,59 @@ func (s *Session) rebuildCov() {
 			}
 		}
 	}
+	copy(s.cov, s.minv)
+	if s.itemCov != nil {
+		s.addItemUncertainty()
+	}
 	for k := range s.se {
-		s.se[k] = math.Sqrt(s.minv[k*d+k])
+		s.se[k] = math.Sqrt(s.cov[k*d+k])
+	}
+}
+
+// addItemUncertainty adds Σ_administered M⁻¹GⱼCⱼGⱼᵀM⁻¹ to s.cov (see
+// SessionConfig.ItemCov). O(n·D³) for n administered items.
+func (s *Session) addItemUncertainty() {
+	d, p := s.d, s.d+1
+	var gbuf, tbuf [(8 + 1) * 8]float64 // D ≤ 8 on the stack; larger D allocate
+	g, t := gbuf[:0], tbuf[:0]
+	if d > 8 {
+		g, t = make([]float64, 0, d*p), make([]float64, 0, d*p)
+	}
+	g, t = g[:d*p], t[:d*p]
+	for n, j := range s.order {
+		it := &s.bank[j]
+		r := it.response(it.logit(s.theta))
+		e := (s.scores[n] - r.p) * r.r
+		for k := 0; k < d; k++ { // G = [e·I − w a θᵀ, −w a]
+			for l := 0; l < d; l++ {
+				g[k*p+l] = -r.w * it.A[k] * s.theta[l]
+			}
+			g[k*p+k] += e
+			g[k*p+d] = -r.w * it.A[k]
+		}
+		for k := 0; k < d; k++ { // T = M⁻¹G
+			for l := 0; l < p; l++ {
+				var v float64
+				for m := 0; m < d; m++ {
+					v += s.minv[k*d+m] * g[m*p+l]
+				}
+				t[k*p+l] = v
+			}
+		}
+		c := s.itemCov[j*p*p : (j+1)*p*p]
+		for k := 0; k < d; k++ { // cov += T C Tᵀ
+			for l := 0; l < d; l++ {
+				var v float64
+				for u := 0; u < p; u++ {
+					var tc float64
+					for w := 0; w < p; w++ {
+						tc += t[k*p+w] * c[w*p+u]
+					}
+					v += tc * t[l*p+u]
+				}
+				s.cov[k*d+l] += v
+			}
+		}
 	}
 }
 
@@ -333,6 +480,9 @@ func (s *Session) Observe(item int, score, cost float64) error {
 	if !num.IsFinite(cost) || cost < 0 {
 		return fmt.Errorf("%w: cost = %v (must be finite and ≥ 0)", ErrInvalid, cost)
 	}
+	if !num.IsFinite(s.spent + cost) {
+		return fmt.Errorf("%w: cost = %v overflows the total spent (%v)", ErrInvalid, cost, s.spent)
+	}
 	s.order = append(s.order, item)
 	s.scores = append(s.scores, score)
 	copy(s.solver.theta, s.theta)
@@ -361,7 +511,7 @@ func (s *Session) Ability() Ability {
 		return Ability{}
 	}
 	return Ability{
-		Theta: append([]float64(nil), s.theta...), Cov: append([]float64(nil), s.minv...),
+		Theta: append([]float64(nil), s.theta...), Cov: append([]float64(nil), s.cov...),
 		SE: append([]float64(nil), s.se...), Converged: true,
 	}
 }

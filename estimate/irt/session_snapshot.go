@@ -81,6 +81,13 @@ func (s *Session) Restore(data []byte) error {
 	cfg := s.cfg
 	cfg.Costs = s.costs
 	cfg.Selection = s.sel
+	if s.itemCov != nil {
+		p := (s.d + 1) * (s.d + 1)
+		cfg.ItemCov = make([][]float64, len(s.bank))
+		for j := range cfg.ItemCov {
+			cfg.ItemCov[j] = s.itemCov[j*p : (j+1)*p]
+		}
+	}
 	fresh, err := NewSession(s.bank, cfg)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrSnapshot, err)

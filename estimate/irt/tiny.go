@@ -50,10 +50,16 @@ func GPIRTLambda(b, v float64, n int) (float64, error) {
 	if !num.IsFinite(b) || !num.IsFinite(v) || v < 0 || n < 1 {
 		return 0, fmt.Errorf("%w: GPIRTLambda(b = %v, v = %v, n = %d) (need finite b, v ≥ 0, n ≥ 1)", ErrInvalid, b, v, n)
 	}
-	if b == 0 && v == 0 {
+	switch {
+	case b == 0 && v == 0:
 		return 0.5, nil
+	case b == 0:
+		return 0, nil
 	}
-	return b * b / (b*b + v/(4*float64(n))), nil
+	// λ* = 1/(1 + r) with r = v/(4n b²), formed without squaring b, which
+	// overflows for |b| > 1.3e154 (λ* → 1) and underflows for tiny b (λ* → 0).
+	r := v / (4 * float64(n)) / math.Abs(b) / math.Abs(b)
+	return 1 / (1 + r), nil
 }
 
 // GPIRT returns the gp-IRT estimate λ·anchor + (1 − λ)·pirt.
@@ -61,7 +67,11 @@ func GPIRT(anchor, pirt, lambda float64) (float64, error) {
 	if !(lambda >= 0 && lambda <= 1) || !num.IsFinite(anchor) || !num.IsFinite(pirt) {
 		return 0, fmt.Errorf("%w: GPIRT(anchor = %v, pirt = %v, λ = %v) (need finite estimates, λ ∈ [0, 1])", ErrInvalid, anchor, pirt, lambda)
 	}
-	return lambda*anchor + (1-lambda)*pirt, nil
+	g := lambda*anchor + (1-lambda)*pirt
+	if !num.IsFinite(g) {
+		return 0, fmt.Errorf("%w: GPIRT(anchor = %v, pirt = %v, λ = %v) overflows", ErrInvalid, anchor, pirt, lambda)
+	}
+	return g, nil
 }
 
 // BinarizeThreshold returns the threshold c for turning non-binary scores
@@ -102,12 +112,19 @@ func BinarizeThreshold(matrix [][]float64) (float64, error) {
 }
 
 // Binarize returns a copy of matrix with scores above c mapped to 1, the
-// rest to 0, and NaN kept.
-func Binarize(matrix [][]float64, c float64) [][]float64 {
+// rest to 0, and NaN kept. It returns ErrInvalid for a NaN threshold or a
+// score outside [0, 1].
+func Binarize(matrix [][]float64, c float64) ([][]float64, error) {
+	if math.IsNaN(c) {
+		return nil, fmt.Errorf("%w: Binarize threshold is NaN", ErrInvalid)
+	}
 	out := make([][]float64, len(matrix))
 	for i, row := range matrix {
 		out[i] = make([]float64, len(row))
 		for j, x := range row {
+			if !math.IsNaN(x) && !(x >= 0 && x <= 1) {
+				return nil, fmt.Errorf("%w: matrix[%d][%d] = %v (must be in [0, 1] or NaN)", ErrInvalid, i, j, x)
+			}
 			switch {
 			case math.IsNaN(x):
 				out[i][j] = x
@@ -116,5 +133,5 @@ func Binarize(matrix [][]float64, c float64) [][]float64 {
 			}
 		}
 	}
-	return out
+	return out, nil
 }

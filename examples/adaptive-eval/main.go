@@ -61,10 +61,13 @@ func main() {
 
 // bench is the simulated benchmark and its calibration.
 type bench struct {
-	truth  []irt.Item // the true item parameters
-	cal    []irt.Item // the calibrated ones
-	labels []string   // item → task
-	tokens []float64  // item → answer length
+	truth []irt.Item // the true item parameters
+	cal   []irt.Item // the calibrated ones
+	// itemCov is the calibration's per-item parameter covariance, which
+	// widens the sessions' standard errors by the calibration's uncertainty.
+	itemCov [][]float64
+	labels  []string  // item → task
+	tokens  []float64 // item → answer length
 }
 
 // results[s][c][r] is strategy s's value at checkpoint c in replication r.
@@ -126,6 +129,7 @@ func calibrate() (bench, string, error) {
 		return b, "", err
 	}
 	b.cal = cal.Bank
+	b.itemCov = cal.ItemCov
 	return b, fmt.Sprintf("%v, %d iterations, held-out AUC %.3f", cal.Report.Method, cal.Report.Iterations, cal.Report.HeldOutAUC), nil
 }
 
@@ -186,6 +190,7 @@ func replication(b bench, rep int, res *results) error {
 			cfg := s.cfg
 			cfg.Costs = b.tokens
 			cfg.Seed = answerSeed
+			cfg.ItemCov = b.itemCov // standard errors include the calibration's uncertainty
 			cfg.Stopping = irt.Stopping{MaxItems: maxItems}
 			sess, err := irt.NewSession(b.cal, cfg)
 			if err != nil {
