@@ -13,7 +13,7 @@ import (
 
 // plotResults draws each strategy's mean error against its mean tokens
 // spent at the checkpoints, with ±1 sd error bars between replications,
-// and the calibration floor.
+// and the error with the true ability plugged into the calibrated bank.
 func plotResults(res results, out string) (string, error) {
 	p := plotx.New(fmt.Sprintf("Per-task error vs tokens, at 8/16/32/64 items (bars: ±1 sd, %d replications)", len(res.floor)),
 		"tokens spent per model (log scale)", "MAE of per-task accuracy (pp)")
@@ -49,7 +49,7 @@ func plotResults(res results, out string) (string, error) {
 	lo, hi = lo/1.2, hi*1.2
 	p.X.Min, p.X.Max = lo, hi
 	p.Y.Min, p.Y.Max = 0, 1.08*top
-	if err := plotx.HLine(p, "floor (true ability)", 100*stat.Mean(res.floor, nil), lo, hi, plotx.Gray); err != nil {
+	if err := plotx.HLine(p, "true ability in the calibrated bank", 100*stat.Mean(res.floor, nil), lo, hi, plotx.Gray); err != nil {
 		return "", err
 	}
 	return plotx.Save(p, 8.5*vg.Inch, 4*vg.Inch, out, "adaptive_eval.png")
