@@ -32,7 +32,7 @@ func FuzzSessionRestore(f *testing.F) {
 			}
 			return
 		}
-		if !s.Next() && s.Stop() == StopNone {
+		if !s.Next() && s.Stop() == StopRunning {
 			t.Fatalf("restored session cannot continue: %v", s.Err())
 		}
 		for _, se := range s.Ability().SE {

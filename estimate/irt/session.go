@@ -437,7 +437,7 @@ func (s *Session) Next() bool {
 		return false
 	}
 	s.pending = -1
-	if s.err != nil || s.Stop() != StopNone {
+	if s.err != nil || s.Stop() != StopRunning {
 		return false
 	}
 	s.pending = s.selectItem()

@@ -326,7 +326,7 @@ func TestSessionStopping(t *testing.T) {
 	}
 	// MinItems gates the SE rule.
 	s, _ = NewSession(bank, SessionConfig{Stopping: Stopping{MaxSE: 5, MinItems: 1}})
-	if r := s.Stop(); r != StopNone {
+	if r := s.Stop(); r != StopRunning {
 		t.Errorf("SE rule fired before MinItems: %v", r)
 	}
 	_ = s.Observe(0, 1, 1)

@@ -9,8 +9,8 @@ import (
 type StopReason int
 
 const (
-	// StopNone: no stopping rule has fired; the session is still running.
-	StopNone StopReason = iota
+	// StopRunning: no stopping rule has fired; the session is still running.
+	StopRunning StopReason = iota
 	// StopBankExhausted: every item has been administered.
 	StopBankExhausted
 	// StopBudget: the budget is spent, or no remaining item fits in it.
@@ -27,7 +27,7 @@ const (
 // String describes the reason, or prints StopReason(n) for an unknown value.
 func (r StopReason) String() string {
 	switch r {
-	case StopNone:
+	case StopRunning:
 		return "running"
 	case StopBankExhausted:
 		return "bank exhausted"
@@ -61,15 +61,15 @@ type Stopping struct {
 	MinChange float64 `json:"min_change"`
 }
 
-// Stop reports why the test should stop now, or StopNone while it should
+// Stop reports why the test should stop now, or StopRunning while it should
 // go on, checking in order: bank exhausted, budget (spent, or no remaining
 // item fits), MaxItems, then — once MinItems items have been administered —
 // MaxSE and MinChange. Next consults it; call it after the loop to learn
 // why the loop ended. O(n) for n items with a budget, O(D) otherwise; no
-// allocation. A zero Session reports StopNone.
+// allocation. A zero Session reports StopRunning.
 func (s *Session) Stop() StopReason {
 	if s.bank == nil {
-		return StopNone
+		return StopRunning
 	}
 	n := len(s.order)
 	if n == len(s.bank) {
@@ -92,7 +92,7 @@ func (s *Session) Stop() StopReason {
 		return StopMaxItems
 	}
 	if n < s.cfg.Stopping.MinItems {
-		return StopNone
+		return StopRunning
 	}
 	if s.cfg.Stopping.MaxSE > 0 {
 		ok := true
@@ -112,5 +112,5 @@ func (s *Session) Stop() StopReason {
 			return StopConverged
 		}
 	}
-	return StopNone
+	return StopRunning
 }

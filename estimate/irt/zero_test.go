@@ -16,7 +16,7 @@ func TestZeroSession(t *testing.T) {
 	if !errors.Is(s.Err(), ErrInvalid) {
 		t.Errorf("Err = %v, want ErrInvalid", s.Err())
 	}
-	if s.Item() != -1 || s.Stop() != StopNone || s.Spent() != 0 {
+	if s.Item() != -1 || s.Stop() != StopRunning || s.Spent() != 0 {
 		t.Errorf("Item %d, Stop %v, Spent %v", s.Item(), s.Stop(), s.Spent())
 	}
 	if err := s.Observe(0, 1, 1); !errors.Is(err, ErrInvalid) {
