@@ -60,9 +60,8 @@
 // rollout" as 0 rather than V(min_n). The numpy path assumes a correctly
 // rounded pow; numpy 1.x on AVX-512 machines uses SVML's, so the reference
 // itself can differ across machines where exact ties are broken by the last
-// bit. Fixed and
-// documented: the reference counts prompts without an estimate as p̂ = 0,
-// and divides by zero when every prompt is mixed.
+// bit. Fixed and documented: the reference counts prompts without an
+// estimate as p̂ = 0, and divides by zero when every prompt is mixed.
 //
 // # DUET
 //
