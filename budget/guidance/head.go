@@ -204,7 +204,21 @@ func (h *Head) predict(features []float32, v int) Gamma {
 	off := v * h.dim
 	za := headDot(h.alpha[off:off+h.dim], features)
 	zl := headDot(h.rate[off:off+h.dim], features)
+	if math.IsInf(float64(za), 0) || math.IsNaN(float64(za)) || math.IsInf(float64(zl), 0) || math.IsNaN(float64(zl)) {
+		// The float32 dot product overflowed (weights and features near
+		// ±3.4e38); in float64 it cannot (|z| ≤ d·1.2e77).
+		return Gamma{Shape: headParamF(headDot64(h.alpha[off:off+h.dim], features)), Rate: headParamF(headDot64(h.rate[off:off+h.dim], features))}
+	}
 	return Gamma{Shape: headParam(za), Rate: headParam(zl)}
+}
+
+// headDot64 is headDot accumulated in float64.
+func headDot64(row, x []float32) float64 {
+	var s float64
+	for i, r := range row {
+		s += float64(r) * float64(x[i])
+	}
+	return s
 }
 
 // Score writes into dst[i] the Gamma of candidate ids[i] for features h, in
