@@ -50,6 +50,11 @@ type KnapsackRLConfig struct {
 	CompatDP bool
 }
 
+// MaxKnapsackN bounds KnapsackRL's batch size and every per-prompt count in
+// KnapsackRLConfig (2²⁴); the budget may be at most MaxKnapsackN²/4 (2⁴⁶),
+// so no sum of counts can overflow.
+const MaxKnapsackN = 1 << 24
+
 // KnapsackRLInfo reports what KnapsackRL did.
 type KnapsackRLInfo struct {
 	// Mixed, Zero, One and Unseen count the prompts of each kind.
@@ -202,10 +207,15 @@ func (cfg KnapsackRLConfig) normalise(m int) (KnapsackRLConfig, error) {
 	if cfg.Alpha == 0 {
 		cfg.Alpha = 0.9
 	}
-	if cfg.Budget == 0 {
+	if cfg.Budget == 0 && cfg.N <= MaxKnapsackN && m <= MaxKnapsackN {
 		cfg.Budget = m * cfg.N
 	}
 	switch {
+	case cfg.N > MaxKnapsackN || cfg.MinN > MaxKnapsackN || cfg.MaxN > MaxKnapsackN || cfg.NegativeN > MaxKnapsackN || cfg.PositiveN > MaxKnapsackN:
+		return cfg, fmt.Errorf("%w: KnapsackRLConfig N = %d, MinN = %d, MaxN = %d, NegativeN = %d, PositiveN = %d (each must be ≤ MaxKnapsackN = %d)",
+			ErrInvalid, cfg.N, cfg.MinN, cfg.MaxN, cfg.NegativeN, cfg.PositiveN, MaxKnapsackN)
+	case m > MaxKnapsackN || cfg.Budget > MaxKnapsackN*MaxKnapsackN/4:
+		return cfg, fmt.Errorf("%w: %d prompts, KnapsackRLConfig.Budget = %d (limits %d prompts, %d rollouts)", ErrInvalid, m, cfg.Budget, MaxKnapsackN, MaxKnapsackN*MaxKnapsackN/4)
 	case cfg.N < 0:
 		return cfg, fmt.Errorf("%w: KnapsackRLConfig.N = %d (must be ≥ 0)", ErrInvalid, cfg.N)
 	case cfg.MinN < 0 || cfg.MaxN < cfg.MinN:
