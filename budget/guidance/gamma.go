@@ -17,7 +17,9 @@ import (
 // Gamma is a value type; its methods never modify it and are safe for
 // concurrent use. Parameters must be finite and positive (see Validate);
 // methods return NaN for invalid parameters, as gonum's distributions do, so
-// validate once at the boundary. The CDF and survival function are also
+// validate once at the boundary. Values are finite for parameters in
+// [1e-300, 1e300]; beyond, where α·ln λ or ln Γ(α) overflow, some methods
+// may return NaN. The CDF and survival function are also
 // available in log space (LogCDF, LogSurvival), which stay finite where the
 // plain values underflow to 0.
 type Gamma struct {
@@ -143,7 +145,9 @@ const gammaTiny = 1e-290
 //	ln P(a, y) = a ln y − y − ln Γ(a+1) + ln Σₙ yⁿ / ((a+1)(a+2)…(a+n)),
 //
 // (DLMF 8.7.1, dlmf.nist.gov/8.7#E1) so it stays finite for any x > 0.
-func (g Gamma) LogCDF(x float64) float64 {
+func (g Gamma) LogCDF(x float64) float64 { return math.Min(0, g.logCDF(x)) }
+
+func (g Gamma) logCDF(x float64) float64 {
 	if !g.ok() || math.IsNaN(x) {
 		return math.NaN()
 	}
@@ -198,7 +202,9 @@ func gammaLogLowerSeries(a, y float64) float64 {
 // LogSurvival returns ln(1 − F(x)). Where the survival function underflows
 // it evaluates the continued fraction of the upper incomplete gamma
 // function in log space (DLMF 8.9.2, modified Lentz algorithm).
-func (g Gamma) LogSurvival(x float64) float64 {
+func (g Gamma) LogSurvival(x float64) float64 { return math.Min(0, g.logSurvival(x)) }
+
+func (g Gamma) logSurvival(x float64) float64 {
 	if !g.ok() || math.IsNaN(x) {
 		return math.NaN()
 	}
@@ -241,6 +247,9 @@ func gammaLogLarge(a, y float64, upper bool) (float64, bool) {
 		return 0, false
 	}
 	d := y/a - 1
+	if 40/math.Abs(d) > 4e6 { // the series or fraction would need ~40/|d| terms
+		return 0, false
+	}
 	var dl float64 // d − ln(1+d)
 	if math.Abs(d) < 0.1 {
 		// d − ln(1+d) = Σ_{k≥2} (−d)ᵏ/k, without the cancellation.

@@ -65,9 +65,11 @@ func NewHeadFromWeights(vocab, dim int, alpha, rate []float32) (*Head, error) {
 	return &Head{vocab: vocab, dim: dim, alpha: alpha, rate: rate}, nil
 }
 
-// headMaxElems bounds vocab·dim so that sizes never overflow and a corrupt
-// file cannot ask for an absurd allocation (2³¹ floats per matrix, 8 GiB).
-const headMaxElems = 1 << 31
+// MaxHeadElems bounds vocab·dim for NewHead, NewHeadFromWeights and the
+// readers, so that sizes never overflow and a corrupt file cannot ask for an
+// absurd allocation (2³¹ floats per matrix, 8 GiB); larger shapes return
+// ErrInvalid (ErrSafetensors from ReadHeadSafetensors).
+const MaxHeadElems = 1 << 31
 
 func headCheckShape(vocab, dim int) error {
 	if vocab <= 0 {
@@ -76,8 +78,8 @@ func headCheckShape(vocab, dim int) error {
 	if dim <= 0 {
 		return fmt.Errorf("%w: head dim = %d (must be > 0)", ErrInvalid, dim)
 	}
-	if vocab > headMaxElems/dim {
-		return fmt.Errorf("%w: head vocab·dim = %d·%d exceeds %d", ErrInvalid, vocab, dim, headMaxElems)
+	if vocab > MaxHeadElems/dim {
+		return fmt.Errorf("%w: head vocab·dim = %d·%d exceeds %d", ErrInvalid, vocab, dim, MaxHeadElems)
 	}
 	return nil
 }

@@ -79,8 +79,8 @@ func normalQuantileLog(logp float64) float64 {
 // LogQuantile returns the x with ln F(x) = logp, for logp ≤ 0: the quantile
 // of p = e^logp without forming p, so it reaches the deep lower tail
 // (logp = −700 and beyond) where p underflows. It is accurate to 1e-9
-// relative (tested to shape 1e12; in practice ~1e-12) wherever the answer
-// is a normal float64, returns 0 where the answer underflows and +Inf where
+// relative (tested for shapes from 1e-3 to 1e12; in practice ~1e-12)
+// wherever the answer is a normal float64, returns 0 where the answer underflows and +Inf where
 // it overflows or logp = 0, and NaN for invalid parameters, NaN or
 // logp > 0. It never panics.
 //
@@ -223,6 +223,9 @@ func gammaSolve(h func(float64) (float64, float64), lo, u0 float64) float64 {
 		}
 		if math.Abs(next-u) <= 1e-15*math.Max(1, math.Abs(u)) || hi-lo <= 1e-15*math.Max(1, math.Abs(lo)) {
 			return next
+		}
+		if math.IsNaN(next) { // ln P unusable everywhere (shapes near 5e-324)
+			return lo
 		}
 		u = next
 	}
