@@ -276,6 +276,9 @@ func gammaLogLarge(a, y float64, upper bool) (float64, bool) {
 			if term < sum*1e-17 {
 				break
 			}
+			if math.IsInf(sum, 0) || math.IsNaN(sum) {
+				return 0, false
+			}
 		}
 		lp := pre + math.Log(sum)
 		if upper {
@@ -308,6 +311,9 @@ func gammaLogLarge(a, y float64, upper bool) (float64, bool) {
 		h *= delta
 		if math.Abs(delta-1) < 1e-16 {
 			break
+		}
+		if math.IsNaN(delta) || math.IsInf(delta, 0) {
+			return 0, false
 		}
 	}
 	lq := pre + math.Log(a) + math.Log(h)
@@ -342,7 +348,7 @@ func gammaLogUpperCF(a, y float64) float64 {
 		d = 1 / d
 		del := d * c
 		h *= del
-		if math.Abs(del-1) < 1e-16 {
+		if math.Abs(del-1) < 1e-16 || math.IsNaN(del) || math.IsInf(del, 0) {
 			break
 		}
 	}
