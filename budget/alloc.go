@@ -125,12 +125,12 @@ type Allocation struct {
 	// Spent is Σ Cost·Counts; Unspent is budget − Spent.
 	Spent, Unspent float64
 	// Objective is the total marginal gain above the minimums,
-	// Σᵢ Σ_{Minᵢ ≤ k < nᵢ} Gainᵢ(k), always finite: the first rollout of a
-	// Neyman item with σ > 0 has an infinite gain and is counted in
-	// Unbounded instead.
+	// Σᵢ Σ_{Minᵢ ≤ k < nᵢ} Gainᵢ(k), always finite: rollouts of infinite
+	// gain (the first of a Neyman item with σ > 0, or a GainFunc returning
+	// +Inf) are counted in Unbounded instead, and a sum beyond the float64
+	// range saturates at MaxFloat64.
 	Objective float64
-	// Unbounded counts the items whose first rollout (infinite gain) was
-	// taken above a Min of 0.
+	// Unbounded counts the rollouts taken whose marginal gain is infinite.
 	Unbounded int
 	// ShadowPrice is the smallest gain per unit cost among the rollouts
 	// taken above Min: the marginal value of budget (λ). 0 if none.
@@ -281,7 +281,9 @@ func prepare(items []Item, budget float64, opts AllocateConfig) (*problem, error
 	}
 	work := math.Min(p.rest/minCost, room)
 	if opts.Leftover == LeftoverSpread {
-		work = p.rest / minCost // the spread may go beyond Max
+		// The spread may go beyond Max, and takes a rollout whose cost is
+		// within 1e-9·budget of what is left.
+		work = (p.rest + 1e-9*math.Max(1, budget)) / minCost
 	}
 	if work > float64(opts.WorkLimit) {
 		return nil, fmt.Errorf("%w: up to %.3g rollouts above the minimums (limit AllocateConfig.WorkLimit = %d)", ErrTooLarge, work, opts.WorkLimit)
@@ -430,6 +432,7 @@ func (p *problem) spread(counts []int, left float64) {
 	if size == 0 {
 		return
 	}
+	placed := int64(0)
 	for {
 		progressed := false
 		for k := 0; k < size; k++ {
@@ -437,9 +440,10 @@ func (p *problem) spread(counts []int, left float64) {
 			if !all {
 				i = set[k]
 			}
-			if p.cost[i] <= left+1e-9 {
+			if p.cost[i] <= left+1e-9 && placed < p.opts.WorkLimit {
 				counts[i]++
 				left -= p.cost[i]
+				placed++
 				progressed = true
 			}
 		}
@@ -487,12 +491,17 @@ func (p *problem) result(counts []int, solver Solver) (Allocation, error) {
 		if top <= p.lo[i] {
 			continue
 		}
-		lo := p.lo[i]
-		if math.IsInf(it.Value.Gain(lo), 1) {
-			a.Unbounded++
-			lo++
+		if _, ok := it.Value.(stepper); ok { // built-in values: finite gains
+			a.Objective += sumCounts(it.Value, p.lo[i], top, &p.tmp)
+		} else {
+			for k := p.lo[i]; k < top; k++ {
+				if g := it.Value.Gain(k); math.IsInf(g, 1) {
+					a.Unbounded++
+				} else {
+					a.Objective += g
+				}
+			}
 		}
-		a.Objective += sumCounts(it.Value, lo, top, &p.tmp)
 		if g := it.Value.Gain(top-1) / p.cost[i]; g < price {
 			price = g
 		}
@@ -500,6 +509,7 @@ func (p *problem) result(counts []int, solver Solver) (Allocation, error) {
 	if !math.IsInf(price, 1) {
 		a.ShadowPrice = price
 	}
+	a.Objective = math.Min(a.Objective, math.MaxFloat64) // huge caller gains saturate
 	return a, nil
 }
 
