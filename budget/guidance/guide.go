@@ -475,7 +475,7 @@ func (g *Guide) Restore(data []byte) error {
 	if err := snapshot.Unmarshal(data, snapKind, snapVersion, snapConfig{g.budget, g.endThinking, g.cfg}, &st); err != nil {
 		return fmt.Errorf("%w: %w", ErrSnapshot, err)
 	}
-	if st.T < 0 || st.T > 2*MaxBudget || math.IsNaN(st.Difficulty) || math.IsInf(st.Difficulty, 0) || st.Difficulty < 0 && st.HasDifficulty {
+	if st.T < 0 || st.T > 2*MaxBudget || math.IsNaN(st.Difficulty) || math.IsInf(st.Difficulty, 0) || st.Difficulty < -1 || !st.HasDifficulty && st.Difficulty != 0 {
 		return fmt.Errorf("%w: %w: state out of range", ErrSnapshot, snapshot.ErrCorrupt)
 	}
 	g.st = st
