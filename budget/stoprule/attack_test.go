@@ -275,3 +275,31 @@ func FuzzControllerRestore(f *testing.F) {
 		}
 	})
 }
+
+// TestControllerConcurrent: the controller is shared by the rollouts of a
+// run; run with -race.
+func TestControllerConcurrent(t *testing.T) {
+	c, _ := NewController(Config{MaxLength: 1000, History: 64})
+	done := make(chan bool)
+	for w := 0; w < 4; w++ {
+		go func(w int) {
+			for i := 0; i < 200; i++ {
+				_ = c.ObserveLength((w*37 + i) % 1000)
+				if i%20 == 0 {
+					_, _ = c.EndStep()
+				}
+				r, _ := c.Rule(i, w, 0.5)
+				_, _ = r.Next(" x", 0.9)
+				_, _ = c.K()
+				_, _ = c.Snapshot()
+			}
+			done <- true
+		}(w)
+	}
+	for w := 0; w < 4; w++ {
+		<-done
+	}
+	if c.Step() != 40 {
+		t.Fatalf("steps %d, want 40", c.Step())
+	}
+}
