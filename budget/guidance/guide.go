@@ -185,7 +185,8 @@ func (g *Guide) logWeight(p Gamma, xb float64) float64 {
 }
 
 // Weight returns the guidance weight w of a candidate with predicted Gamma p
-// at the current remaining budget, masks included.
+// at the current remaining budget, masks included: a value in [0, 1], or NaN
+// for an invalid p (see Gamma.Validate), following Gamma's NaN policy.
 func (g *Guide) Weight(p Gamma) float64 {
 	if !p.ok() {
 		return math.NaN()
