@@ -111,6 +111,9 @@ func (c TrainerConfig) withDefaults() (TrainerConfig, error) {
 // back to the head (as float32) when Fit returns. Dense Adam costs
 // O(touched rows · d) per step, lazy Adam O(batch · d).
 //
+// Snapshot and Restore checkpoint the master rows, Adam's moments and the
+// step count, so a restored trainer continues bit for bit.
+//
 // A Trainer is not safe for concurrent use, and the head must not be scored
 // concurrently with Fit.
 type Trainer struct {
