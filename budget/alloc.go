@@ -110,6 +110,12 @@ type AllocateConfig struct {
 	// DPWorkLimit bounds Σᵢ (Max−Min)·R for SolverDP (and for Auto's choice
 	// of DP). Zero means 1e9, about a second of work.
 	DPWorkLimit int64
+	// WorkLimit bounds the number of rollouts any solver may place above the
+	// minimums, min(rest/min Cost, Σᵢ (Maxᵢ − Minᵢ)), which bounds the heap
+	// operations of the greedy solvers and the leftover spread. Larger
+	// instances return ErrTooLarge. Zero means 1e8 (about ten seconds of
+	// greedy work in the worst case).
+	WorkLimit int64
 }
 
 // Allocation is the result of Allocate.
@@ -119,8 +125,13 @@ type Allocation struct {
 	// Spent is Σ Cost·Counts; Unspent is budget − Spent.
 	Spent, Unspent float64
 	// Objective is the total marginal gain above the minimums,
-	// Σᵢ Σ_{Minᵢ ≤ k < nᵢ} Gainᵢ(k) (+Inf if a Neyman item moved off 0).
+	// Σᵢ Σ_{Minᵢ ≤ k < nᵢ} Gainᵢ(k), always finite: rollouts of infinite
+	// gain (the first of a Neyman item with σ > 0, or a GainFunc returning
+	// +Inf) are counted in Unbounded instead, and a sum beyond the float64
+	// range saturates at MaxFloat64.
 	Objective float64
+	// Unbounded counts the rollouts taken whose marginal gain is infinite.
+	Unbounded int
 	// ShadowPrice is the smallest gain per unit cost among the rollouts
 	// taken above Min: the marginal value of budget (λ). 0 if none.
 	ShadowPrice float64
@@ -210,6 +221,12 @@ func prepare(items []Item, budget float64, opts AllocateConfig) (*problem, error
 	if opts.DPWorkLimit == 0 {
 		opts.DPWorkLimit = 1e9
 	}
+	if opts.WorkLimit < 0 {
+		return nil, fmt.Errorf("%w: AllocateConfig.WorkLimit = %d (must be ≥ 0)", ErrInvalid, opts.WorkLimit)
+	}
+	if opts.WorkLimit == 0 {
+		opts.WorkLimit = 1e8
+	}
 	if opts.Leftover != LeftoverKeep && opts.Leftover != LeftoverSpread {
 		return nil, fmt.Errorf("%w: AllocateConfig.Leftover = %d", ErrInvalid, opts.Leftover)
 	}
@@ -255,6 +272,22 @@ func prepare(items []Item, budget float64, opts AllocateConfig) (*problem, error
 		return nil, fmt.Errorf("%w: budget %v is below Σ Min·Cost = %v", ErrInfeasible, budget, minSpend)
 	}
 	p.rest = math.Max(0, budget-minSpend)
+	// The work bound: rollouts above the minimums, in float64 so that
+	// Max = MaxInt cannot overflow the sum.
+	minCost, room := math.Inf(1), 0.0
+	for i := range items {
+		minCost = math.Min(minCost, p.cost[i])
+		room += float64(p.hi[i]) - float64(p.lo[i])
+	}
+	work := math.Min(p.rest/minCost, room)
+	if opts.Leftover == LeftoverSpread {
+		// The spread may go beyond Max, and takes a rollout whose cost is
+		// within 1e-9·budget of what is left.
+		work = (p.rest + 1e-9*math.Max(1, budget)) / minCost
+	}
+	if work > float64(opts.WorkLimit) {
+		return nil, fmt.Errorf("%w: up to %.3g rollouts above the minimums (limit AllocateConfig.WorkLimit = %d)", ErrTooLarge, work, opts.WorkLimit)
+	}
 	if opts.Exact {
 		var maxSpend float64
 		for i := range items {
@@ -263,6 +296,15 @@ func prepare(items []Item, budget float64, opts AllocateConfig) (*problem, error
 		if maxSpend < budget*(1-1e-12) {
 			return nil, fmt.Errorf("%w: exact budget %v exceeds Σ Max·Cost = %v", ErrInfeasible, budget, maxSpend)
 		}
+	}
+	// No solver can place more than rest/Cost rollouts on an item: clamp
+	// each Max to that reach, so that the solvers' int32 counters hold.
+	for i := range items {
+		reach := p.lo[i] + int(math.Min(float64(p.hi[i])-float64(p.lo[i]), math.Floor(p.rest/p.cost[i])+1))
+		if p.lo[i] > math.MaxInt32/2 || reach > math.MaxInt32/2 {
+			return nil, fmt.Errorf("%w: items[%d] would reach %d rollouts (limit 2³⁰)", ErrTooLarge, i, reach)
+		}
+		p.hi[i] = reach
 	}
 	return p, nil
 }
@@ -285,11 +327,22 @@ func (p *problem) choose() (Solver, error) {
 	return SolverRatioGreedy, nil
 }
 
-// concave reports whether every item's gains are non-increasing on its range.
+// concave reports whether every item's gains are non-increasing on the part
+// of its range the budget can reach (at most rest/Cost rollouts above Min).
+// If checking would take more than 4·WorkLimit gain evaluations it reports
+// false, and Auto then uses the ratio greedy, which needs no concavity.
 func (p *problem) concave() (bool, error) {
+	var evals float64
+	for i := range p.items {
+		evals += math.Min(float64(p.hi[i])-float64(p.lo[i]), p.rest/p.cost[i]+1)
+	}
+	if evals > 4*float64(p.opts.WorkLimit) {
+		return false, nil
+	}
 	for i, it := range p.items {
 		prev := math.Inf(1)
-		for n := p.lo[i]; n < p.hi[i]; n++ {
+		top := p.lo[i] + int(math.Min(float64(p.hi[i])-float64(p.lo[i]), p.rest/p.cost[i]+1))
+		for n := p.lo[i]; n < top; n++ {
 			g, err := gainOf(i, it.Value, n)
 			if err != nil {
 				return false, err
@@ -323,16 +376,15 @@ func (p *problem) integral() bool {
 }
 
 func (p *problem) dpWork() int64 {
-	r := int64(p.rest) + 1
-	var w int64
+	r := p.rest + 1
+	var w float64
 	for i := range p.items {
-		k := int64(p.hi[i]-p.lo[i]) + 1
-		w += k * r
-		if w > 1<<62/2 {
-			return math.MaxInt64
-		}
+		w += (float64(p.hi[i]) - float64(p.lo[i]) + 1) * r
 	}
-	return w
+	if w > 1<<62 {
+		return math.MaxInt64
+	}
+	return int64(w)
 }
 
 // finish applies the leftover policy and the worker divisibility.
@@ -380,6 +432,7 @@ func (p *problem) spread(counts []int, left float64) {
 	if size == 0 {
 		return
 	}
+	placed := int64(0)
 	for {
 		progressed := false
 		for k := 0; k < size; k++ {
@@ -387,9 +440,10 @@ func (p *problem) spread(counts []int, left float64) {
 			if !all {
 				i = set[k]
 			}
-			if p.cost[i] <= left+1e-9 {
+			if p.cost[i] <= left+1e-9 && placed < p.opts.WorkLimit {
 				counts[i]++
 				left -= p.cost[i]
+				placed++
 				progressed = true
 			}
 		}
@@ -437,7 +491,17 @@ func (p *problem) result(counts []int, solver Solver) (Allocation, error) {
 		if top <= p.lo[i] {
 			continue
 		}
-		a.Objective += sumCounts(it.Value, p.lo[i], top, &p.tmp)
+		if _, ok := it.Value.(stepper); ok { // built-in values: finite gains
+			a.Objective += sumCounts(it.Value, p.lo[i], top, &p.tmp)
+		} else {
+			for k := p.lo[i]; k < top; k++ {
+				if g := it.Value.Gain(k); math.IsInf(g, 1) {
+					a.Unbounded++
+				} else {
+					a.Objective += g
+				}
+			}
+		}
 		if g := it.Value.Gain(top-1) / p.cost[i]; g < price {
 			price = g
 		}
@@ -445,6 +509,7 @@ func (p *problem) result(counts []int, solver Solver) (Allocation, error) {
 	if !math.IsInf(price, 1) {
 		a.ShadowPrice = price
 	}
+	a.Objective = math.Min(a.Objective, math.MaxFloat64) // huge caller gains saturate
 	return a, nil
 }
 

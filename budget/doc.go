@@ -52,13 +52,16 @@
 // estimate get 8; mixed prompts start at 2; p̂ ∈ {0, 1} get 2; if the mixed
 // prompts' expected need Σ min(128, ⌊log(1−α)/log(max(p̂, 1−p̂))⌋), α = 0.9,
 // is below the remaining budget, the surplus goes to the p̂ = 0 prompts. It
-// solves the rest optimally; KnapsackRLConfig.CompatDP follows the
-// reference's dynamic program, including its quirk of scoring "no extra
-// rollout" as 0 rather than V(min_n), but computes its values in float32
-// throughout, so its counts can differ from the reference's by a rollout
-// where rounding breaks a tie between prompts of equal p̂. Fixed and
-// documented: the reference counts prompts without an estimate as p̂ = 0,
-// and divides by zero when every prompt is mixed.
+// solves the rest optimally; KnapsackRLConfig.CompatDP runs the reference's
+// dynamic program with its arithmetic (float32 p̂; the numba kernel's
+// float32 pᴺ and float64 rest; the numpy < 2 path's float64) and its
+// tie-breaking, and gives the reference's counts on all 400 instances of a
+// test against a port of its code, including its quirk of scoring "no extra
+// rollout" as 0 rather than V(min_n). The numpy path assumes a correctly
+// rounded pow; numpy 1.x on AVX-512 machines uses SVML's, so the reference
+// itself can differ across machines where exact ties are broken by the last
+// bit. Fixed and documented: the reference counts prompts without an
+// estimate as p̂ = 0, and divides by zero when every prompt is mixed.
 //
 // # DUET
 //

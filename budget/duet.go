@@ -221,8 +221,8 @@ func PropensityWeights(n []int, eps float64) ([]float64, error) {
 	if eps == 0 {
 		eps = 0.05
 	}
-	if !(eps > 0 && eps <= 1) {
-		return nil, fmt.Errorf("%w: eps = %v (must be in (0, 1])", ErrInvalid, eps)
+	if !(eps >= 1e-300 && eps <= 1) {
+		return nil, fmt.Errorf("%w: eps = %v (must be in [1e-300, 1], so that 1/eps is finite)", ErrInvalid, eps)
 	}
 	if len(n) == 0 {
 		return []float64{}, nil

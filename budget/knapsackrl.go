@@ -34,13 +34,26 @@ type KnapsackRLConfig struct {
 	// NoFallback disables the fallback that hands the surplus (the budget
 	// beyond what mixed prompts are expected to need) to p̂ = 0 prompts.
 	NoFallback bool
-	// CompatDP reproduces the reference's dynamic program exactly, including
-	// its quirk: a mixed prompt given no rollouts beyond MinN scores 0 rather
+	// CompatDP runs the reference's dynamic program with its arithmetic and
+	// tie-breaking, to reproduce its counts: p̂ and the fallback's costs are
+	// rounded to float32 as the reference stores them; the numba kernel
+	// (used when mixed·rest·(MaxN−MinN) > 50,000) computes pᴺ in float32 and
+	// the rest in float64, the numpy path (numpy < 2, as the reference pins)
+	// computes everything in float64 with correctly rounded powers; ties keep
+	// "no extra rollout", then the smallest k. It keeps the reference's
+	// quirk: a mixed prompt given no rollouts beyond MinN scores 0 rather
 	// than V(MinN), which pushes the program to give every mixed prompt at
-	// least one extra rollout even when that is not optimal. Off by default:
+	// least one extra rollout even when that is not optimal. The counts
+	// equal those of a port of the reference (testdata/knapsack_ref.py) on
+	// 400 random instances with exact 0/1 and duplicate p̂. Off by default:
 	// the optimum (the greedy, exact for this concave value) is computed.
 	CompatDP bool
 }
+
+// MaxKnapsackN bounds KnapsackRL's batch size and every per-prompt count in
+// KnapsackRLConfig (2²⁴); the budget may be at most MaxKnapsackN²/4 (2⁴⁶),
+// so no sum of counts can overflow.
+const MaxKnapsackN = 1 << 24
 
 // KnapsackRLInfo reports what KnapsackRL did.
 type KnapsackRLInfo struct {
@@ -142,6 +155,9 @@ func KnapsackRL(stats []PromptStat, cfg KnapsackRLConfig) ([]int, KnapsackRLInfo
 		for _, i := range mixed {
 			p := stats[i].P
 			cost := math.Log(1-c.Alpha) / math.Log(math.Max(p, 1-p))
+			if c.CompatDP {
+				cost = float64(float32(cost)) // the reference's float32 costs array
+			}
 			need += int(math.Min(float64(c.MaxN), cost))
 		}
 		cands := zeros
@@ -191,10 +207,15 @@ func (cfg KnapsackRLConfig) normalise(m int) (KnapsackRLConfig, error) {
 	if cfg.Alpha == 0 {
 		cfg.Alpha = 0.9
 	}
-	if cfg.Budget == 0 {
+	if cfg.Budget == 0 && cfg.N <= MaxKnapsackN && m <= MaxKnapsackN {
 		cfg.Budget = m * cfg.N
 	}
 	switch {
+	case cfg.N > MaxKnapsackN || cfg.MinN > MaxKnapsackN || cfg.MaxN > MaxKnapsackN || cfg.NegativeN > MaxKnapsackN || cfg.PositiveN > MaxKnapsackN:
+		return cfg, fmt.Errorf("%w: KnapsackRLConfig N = %d, MinN = %d, MaxN = %d, NegativeN = %d, PositiveN = %d (each must be ≤ MaxKnapsackN = %d)",
+			ErrInvalid, cfg.N, cfg.MinN, cfg.MaxN, cfg.NegativeN, cfg.PositiveN, MaxKnapsackN)
+	case m > MaxKnapsackN || cfg.Budget > MaxKnapsackN*MaxKnapsackN/4:
+		return cfg, fmt.Errorf("%w: %d prompts, KnapsackRLConfig.Budget = %d (limits %d prompts, %d rollouts)", ErrInvalid, m, cfg.Budget, MaxKnapsackN, MaxKnapsackN*MaxKnapsackN/4)
 	case cfg.N < 0:
 		return cfg, fmt.Errorf("%w: KnapsackRLConfig.N = %d (must be ≥ 0)", ErrInvalid, cfg.N)
 	case cfg.MinN < 0 || cfg.MaxN < cfg.MinN:
@@ -231,17 +252,24 @@ func ksOptimise(stats []PromptStat, mixed []int, rest int, c KnapsackRLConfig) (
 	return a.Counts, nil
 }
 
-// ksReferenceDP is the reference's dynamic program: dp[i][w] is the best
-// value of the first i mixed prompts using exactly w extra rollouts, where
-// k ≥ 1 extra rollouts score V(MinN+k) computed in float32 as the reference
-// stores p̂, and k = 0 scores 0. The largest reachable w ≤ rest is
-// backtracked; ties keep the earlier option (k = 0 first, then smaller k).
+// ksReferenceDP is the reference's dynamic program (solve_by_dp): dp[i][w]
+// is the best value of the first i mixed prompts using exactly w extra
+// rollouts, where k ≥ 1 extra rollouts score V(MinN+k) and k = 0 scores 0.
+// The largest reachable w ≤ rest is backtracked; ties keep the earlier
+// option (k = 0 first, then smaller k), as the reference's strict > does.
+// The values use the reference's arithmetic on its float32 p̂, per path:
+// the numba kernel when n·rest·(MaxN−MinN) > 50,000, else numpy (see
+// ksGainNumba and ksGainNumpy).
 func ksReferenceDP(stats []PromptStat, mixed []int, rest int, c KnapsackRLConfig) ([]int, error) {
 	n := len(mixed)
 	kmax := c.MaxN - c.MinN
 	if work := int64(n) * int64(rest+1) * int64(kmax+1); work > 1e9 {
 		return nil, fmt.Errorf("%w: reference DP work %d exceeds 1e9", ErrTooLarge, work)
 	}
+	if rest <= 0 {
+		return make([]int, n), nil
+	}
+	numba := int64(n)*int64(rest)*int64(kmax) > 50000
 	w1 := rest + 1
 	dp := make([]float64, (n+1)*w1)
 	choice := make([]int32, (n+1)*w1)
@@ -251,11 +279,15 @@ func ksReferenceDP(stats []PromptStat, mixed []int, rest int, c KnapsackRLConfig
 	vals := make([]float64, kmax+1)
 	for i := 1; i <= n; i++ {
 		p32 := float32(stats[mixed[i-1]].P)
-		p, q := float64(p32), float64(1-p32)
 		for k := 1; k <= kmax; k++ {
-			e := float64(k + c.MinN)
-			v := float32(1) - float32(math.Pow(p, e)) - float32(math.Pow(q, e))
-			vals[k] = float64(v * p32 * float32(q) * float32(q))
+			switch {
+			case p32 == 0 || p32 == 1:
+				vals[k] = 0
+			case numba:
+				vals[k] = ksGainNumba(p32, k+c.MinN)
+			default:
+				vals[k] = ksGainNumpy(p32, k+c.MinN)
+			}
 		}
 		prev, cur := dp[(i-1)*w1:i*w1], dp[i*w1:(i+1)*w1]
 		ch := choice[i*w1 : (i+1)*w1]
@@ -287,6 +319,71 @@ func ksReferenceDP(stats []PromptStat, mixed []int, rest int, c KnapsackRLConfig
 		}
 	}
 	return extra, nil
+}
+
+// ksGainNumba is V(N) = (1 − pᴺ − qᴺ)·p·q² as the reference's numba kernel
+// evaluates it: p is float32 and float32 ** int64 stays float32, computed by
+// numba's exponentiation by squaring with a float32 product at each step;
+// 1 − pᴺ promotes to float64 (int64 op float32), q = 1 − p, qᴺ and q² are
+// float64, by squaring as well; the products run left to right.
+func ksGainNumba(p float32, n int) float64 {
+	pn := float32(1)
+	a := p
+	for e := n; e != 0; e >>= 1 {
+		if e&1 == 1 {
+			pn = float32(pn * a)
+		}
+		a = float32(a * a)
+	}
+	q := 1 - float64(p)
+	return (1 - float64(pn) - ksPowSquare(q, n)) * float64(p) * ksPowSquare(q, 2)
+}
+
+// ksPowSquare is numba's int_power for float64: exponentiation by squaring.
+func ksPowSquare(a float64, n int) float64 {
+	r := 1.0
+	for ; n != 0; n >>= 1 {
+		if n&1 == 1 {
+			r *= a
+		}
+		a *= a
+	}
+	return r
+}
+
+// ksGainNumpy is V(N) as the reference's numpy path evaluates it under the
+// numpy < 2 it pins: np.float32 ** int promotes to float64, so every
+// operation is float64 from s = float64(p), with powers by the C library's
+// pow, which is correctly rounded (ksPowCR) in all but rare cases. (On
+// AVX-512 machines numpy 1.x evaluates these powers with SVML, whose last
+// bit can differ; the reference is then not reproducible across machines.)
+func ksGainNumpy(p float32, n int) float64 {
+	s := float64(p)
+	q := 1 - s
+	return (1 - ksPowCR(s, n) - ksPowCR(q, n)) * s * ksPowCR(q, 2)
+}
+
+// ksPowCR returns xⁿ (x ≥ 0, n ≥ 0) correctly rounded in all but
+// pathological cases: exponentiation by squaring in double-double
+// arithmetic (error-free products by FMA), ~104 bits, rounded once.
+func ksPowCR(x float64, n int) float64 {
+	rh, rl := 1.0, 0.0
+	ah, al := x, 0.0
+	mul := func(xh, xl, yh, yl float64) (float64, float64) {
+		p := xh * yh
+		e := math.FMA(xh, yh, -p) + (xh*yl + xl*yh)
+		s := p + e
+		return s, e - (s - p)
+	}
+	for ; n != 0; n >>= 1 {
+		if n&1 == 1 {
+			rh, rl = mul(rh, rl, ah, al)
+		}
+		if n > 1 {
+			ah, al = mul(ah, al, ah, al)
+		}
+	}
+	return rh + rl
 }
 
 // ksRoundRobin adds total rollouts to the given prompts: an equal share

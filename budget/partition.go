@@ -7,6 +7,9 @@ import (
 	"github.com/budgetkit/budgetkit/internal/num"
 )
 
+// MaxPartition bounds BalancedPartition's total rollouts and workers.
+const MaxPartition = 1 << 26
+
 // BalancedPartition splits the rollouts of an allocation into worker shards
 // of near-equal load, as a trainer must before generation. counts[i] is the
 // number of rollouts of prompt i and load[i] the cost of each (its expected
@@ -17,10 +20,12 @@ import (
 // load (ties by prompt index) and each goes to the currently least-loaded
 // worker (ties by fewer rollouts, then worker index). The makespan is within 4/3 − 1/(3W) of the
 // optimum (Graham 1969); with equal loads the shard sizes differ by at most
-// one. O(R log R + R log W) for R rollouts.
+// one. O(R log R + R log W) for R rollouts. R and workers must be at most
+// MaxPartition (the result holds one int per rollout); loads above 1 are
+// divided by the largest, so sums of loads up to 1.8e308 cannot overflow.
 func BalancedPartition(counts []int, load []float64, workers int) ([][]int, error) {
-	if workers <= 0 {
-		return nil, fmt.Errorf("%w: workers = %d (must be > 0)", ErrInvalid, workers)
+	if workers <= 0 || workers > MaxPartition {
+		return nil, fmt.Errorf("%w: workers = %d (must be in (0, MaxPartition = %d])", ErrInvalid, workers, MaxPartition)
 	}
 	if load != nil && len(load) != len(counts) {
 		return nil, fmt.Errorf("%w: len(load) = %d, len(counts) = %d (must match)", ErrInvalid, len(load), len(counts))
@@ -33,7 +38,14 @@ func BalancedPartition(counts []int, load []float64, workers int) ([][]int, erro
 		if load != nil && (!num.IsFinite(load[i]) || load[i] < 0) {
 			return nil, fmt.Errorf("%w: load[%d] = %v (must be finite and ≥ 0)", ErrInvalid, i, load[i])
 		}
+		if n > MaxPartition-total {
+			return nil, fmt.Errorf("%w: counts sum past MaxPartition = %d rollouts at counts[%d] = %d", ErrInvalid, MaxPartition, i, n)
+		}
 		total += n
+	}
+	div := 1.0 // loads are divided by the largest, so sums stay finite
+	for _, l := range load {
+		div = max(div, l)
 	}
 	order := make([]int, len(counts))
 	for i := range order {
@@ -85,7 +97,7 @@ func BalancedPartition(counts []int, load []float64, workers int) ([][]int, erro
 	for _, i := range order {
 		l := 1.0
 		if load != nil {
-			l = load[i]
+			l = load[i] / div
 		}
 		for k := 0; k < counts[i]; k++ {
 			shards[h[0].id] = append(shards[h[0].id], i)

@@ -240,7 +240,11 @@ func GVM(g, p, alpha, beta float64) (Neyman, error) {
 	if g == 0 || p == 0 {
 		return Neyman{}, nil
 	}
-	return Neyman{Sigma: g / math.Sqrt(p+alpha/math.Pow(p, beta-1))}, nil
+	sigma := g / math.Sqrt(p+alpha/math.Pow(p, beta-1))
+	if !(sigma >= 0 && sigma <= 1e150) {
+		return Neyman{}, fmt.Errorf("%w: GVM weight %v from g = %v, p = %v, alpha = %v, beta = %v (must be in [0, 1e150])", ErrInvalid, sigma, g, p, alpha, beta)
+	}
+	return Neyman{Sigma: sigma}, nil
 }
 
 // checkValue validates the parameters of built-in values.
@@ -267,8 +271,8 @@ func checkValue(i int, v Value) error {
 			return bad("Beta", v.Beta, "must be finite and > 0")
 		}
 	case Neyman:
-		if !(v.Sigma >= 0) || math.IsInf(v.Sigma, 1) {
-			return bad("Sigma", v.Sigma, "must be finite and ≥ 0")
+		if !(v.Sigma >= 0) || v.Sigma > 1e150 {
+			return bad("Sigma", v.Sigma, "must be in [0, 1e150], so that σ² is finite")
 		}
 	}
 	return nil

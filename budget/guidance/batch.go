@@ -23,11 +23,14 @@ type Batch struct {
 	kept []int
 }
 
+// MaxBatch bounds NewBatch's batch size.
+const MaxBatch = 1 << 20
+
 // NewBatch returns a batch of n guides sharing budget, end-of-thinking
 // id and configuration.
 func NewBatch(n, budget, endThinking int, cfg Config) (*Batch, error) {
-	if n <= 0 {
-		return nil, fmt.Errorf("%w: batch size %d (must be > 0)", ErrInvalid, n)
+	if n <= 0 || n > MaxBatch {
+		return nil, fmt.Errorf("%w: batch size %d (must be in (0, MaxBatch = %d])", ErrInvalid, n, MaxBatch)
 	}
 	b := &Batch{Guides: make([]*Guide, n), acts: make([]action, n), kept: make([]int, n)}
 	for i := range b.Guides {

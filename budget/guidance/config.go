@@ -137,8 +137,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Precision != Log64 && c.Precision != Float32 {
 		return c, fmt.Errorf("%w: Config.Precision = %d (unknown)", ErrInvalid, c.Precision)
 	}
-	if c.CapSlack < 0 {
-		return c, fmt.Errorf("%w: Config.CapSlack = %d (must be ≥ 0)", ErrInvalid, c.CapSlack)
+	if c.CapSlack < 0 || c.CapSlack > MaxBudget {
+		return c, fmt.Errorf("%w: Config.CapSlack = %d (must be in [0, MaxBudget])", ErrInvalid, c.CapSlack)
 	}
 	return c, nil
 }

@@ -31,8 +31,8 @@ type forceState struct {
 // NewForcing returns the baseline for a budget (≥ 0) and an
 // end-of-thinking token id (≥ 0).
 func NewForcing(budget, endThinking int) (*Forcing, error) {
-	if budget < 0 {
-		return nil, fmt.Errorf("%w: budget = %d (must be ≥ 0)", ErrInvalid, budget)
+	if budget < 0 || budget > MaxBudget {
+		return nil, fmt.Errorf("%w: budget = %d (must be in [0, MaxBudget = %d])", ErrInvalid, budget, MaxBudget)
 	}
 	if endThinking < 0 {
 		return nil, fmt.Errorf("%w: endThinking = %d (must be a token id ≥ 0)", ErrInvalid, endThinking)
@@ -128,7 +128,7 @@ func (f *Forcing) Restore(data []byte) error {
 	if err := snapshot.Unmarshal(data, forceSnapKind, forceSnapVersion, forceSnapConfig{f.budget, f.endThinking}, &st); err != nil {
 		return fmt.Errorf("%w: %w", ErrSnapshot, err)
 	}
-	if st.T < 0 {
+	if st.T < 0 || st.T > 2*MaxBudget {
 		return fmt.Errorf("%w: %w: negative t", ErrSnapshot, snapshot.ErrCorrupt)
 	}
 	f.st = st

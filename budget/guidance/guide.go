@@ -97,11 +97,15 @@ type state struct {
 	Difficulty    float64 `json:"difficulty"`
 }
 
+// MaxBudget bounds a Guide's budget and Config.CapSlack (2⁴⁰ tokens), so
+// that Budget + CapSlack and the token count cannot overflow.
+const MaxBudget = 1 << 40
+
 // NewGuide returns a guide for a thinking budget of budget tokens (≥ 0) and
 // the end-of-thinking token id endThinking (≥ 0).
 func NewGuide(budget, endThinking int, cfg Config) (*Guide, error) {
-	if budget < 0 {
-		return nil, fmt.Errorf("%w: budget = %d (must be ≥ 0)", ErrInvalid, budget)
+	if budget < 0 || budget > MaxBudget {
+		return nil, fmt.Errorf("%w: budget = %d (must be in [0, MaxBudget = %d])", ErrInvalid, budget, MaxBudget)
 	}
 	if endThinking < 0 {
 		return nil, fmt.Errorf("%w: endThinking = %d (must be a token id ≥ 0)", ErrInvalid, endThinking)
@@ -181,7 +185,8 @@ func (g *Guide) logWeight(p Gamma, xb float64) float64 {
 }
 
 // Weight returns the guidance weight w of a candidate with predicted Gamma p
-// at the current remaining budget, masks included.
+// at the current remaining budget, masks included: a value in [0, 1], or NaN
+// for an invalid p (see Gamma.Validate), following Gamma's NaN policy.
 func (g *Guide) Weight(p Gamma) float64 {
 	if !p.ok() {
 		return math.NaN()
@@ -435,8 +440,8 @@ func (g *Guide) Reset(budget int) error {
 	if err := g.check(); err != nil {
 		return err
 	}
-	if budget < 0 {
-		return fmt.Errorf("%w: budget = %d (must be ≥ 0)", ErrInvalid, budget)
+	if budget < 0 || budget > MaxBudget {
+		return fmt.Errorf("%w: budget = %d (must be in [0, MaxBudget = %d])", ErrInvalid, budget, MaxBudget)
 	}
 	g.budget = budget
 	g.st = state{PrevNewline: true}
@@ -471,7 +476,7 @@ func (g *Guide) Restore(data []byte) error {
 	if err := snapshot.Unmarshal(data, snapKind, snapVersion, snapConfig{g.budget, g.endThinking, g.cfg}, &st); err != nil {
 		return fmt.Errorf("%w: %w", ErrSnapshot, err)
 	}
-	if st.T < 0 || math.IsNaN(st.Difficulty) || math.IsInf(st.Difficulty, 0) {
+	if st.T < 0 || st.T > 2*MaxBudget || math.IsNaN(st.Difficulty) || math.IsInf(st.Difficulty, 0) || st.Difficulty < -1 || !st.HasDifficulty && st.Difficulty != 0 {
 		return fmt.Errorf("%w: %w: state out of range", ErrSnapshot, snapshot.ErrCorrupt)
 	}
 	g.st = st

@@ -65,9 +65,11 @@ func NewHeadFromWeights(vocab, dim int, alpha, rate []float32) (*Head, error) {
 	return &Head{vocab: vocab, dim: dim, alpha: alpha, rate: rate}, nil
 }
 
-// headMaxElems bounds vocab·dim so that sizes never overflow and a corrupt
-// file cannot ask for an absurd allocation (2³¹ floats per matrix, 8 GiB).
-const headMaxElems = 1 << 31
+// MaxHeadElems bounds vocab·dim for NewHead, NewHeadFromWeights and the
+// readers, so that sizes never overflow and a corrupt file cannot ask for an
+// absurd allocation (2³¹ floats per matrix, 8 GiB); larger shapes return
+// ErrInvalid (ErrSafetensors from ReadHeadSafetensors).
+const MaxHeadElems = 1 << 31
 
 func headCheckShape(vocab, dim int) error {
 	if vocab <= 0 {
@@ -76,8 +78,8 @@ func headCheckShape(vocab, dim int) error {
 	if dim <= 0 {
 		return fmt.Errorf("%w: head dim = %d (must be > 0)", ErrInvalid, dim)
 	}
-	if vocab > headMaxElems/dim {
-		return fmt.Errorf("%w: head vocab·dim = %d·%d exceeds %d", ErrInvalid, vocab, dim, headMaxElems)
+	if vocab > MaxHeadElems/dim {
+		return fmt.Errorf("%w: head vocab·dim = %d·%d exceeds %d", ErrInvalid, vocab, dim, MaxHeadElems)
 	}
 	return nil
 }
@@ -204,7 +206,21 @@ func (h *Head) predict(features []float32, v int) Gamma {
 	off := v * h.dim
 	za := headDot(h.alpha[off:off+h.dim], features)
 	zl := headDot(h.rate[off:off+h.dim], features)
+	if math.IsInf(float64(za), 0) || math.IsNaN(float64(za)) || math.IsInf(float64(zl), 0) || math.IsNaN(float64(zl)) {
+		// The float32 dot product overflowed (weights and features near
+		// ±3.4e38); in float64 it cannot (|z| ≤ d·1.2e77).
+		return Gamma{Shape: headParamF(headDot64(h.alpha[off:off+h.dim], features)), Rate: headParamF(headDot64(h.rate[off:off+h.dim], features))}
+	}
 	return Gamma{Shape: headParam(za), Rate: headParam(zl)}
+}
+
+// headDot64 is headDot accumulated in float64.
+func headDot64(row, x []float32) float64 {
+	var s float64
+	for i, r := range row {
+		s += float64(r) * float64(x[i])
+	}
+	return s
 }
 
 // Score writes into dst[i] the Gamma of candidate ids[i] for features h, in

@@ -172,11 +172,18 @@ func (m *LengthModel) ProbFinishWithin(generated, budget int) (float64, error) {
 }
 
 // ExpectedRemaining returns the predicted mean number of remaining thinking
-// tokens after generated tokens (see Gamma.ExpectedRemaining).
+// tokens after generated tokens (see Gamma.ExpectedRemaining). Where the
+// fitted Gamma's rate is at most 1 that mean is infinite (or beyond the
+// float64 range), and an error wrapping ErrInvalid says so; use
+// ProbFinishWithin or the median instead.
 func (m *LengthModel) ExpectedRemaining(generated int) (float64, error) {
 	g, err := m.Predict(generated)
 	if err != nil {
 		return 0, err
 	}
-	return g.ExpectedRemaining(), nil
+	e := g.ExpectedRemaining()
+	if math.IsInf(e, 0) || math.IsNaN(e) {
+		return 0, fmt.Errorf("%w: the expected remaining length after %d tokens is infinite under the fitted Gamma(%v, %v)", ErrInvalid, generated, g.Shape, g.Rate)
+	}
+	return e, nil
 }

@@ -234,7 +234,7 @@ func ReadHeadSafetensors(r io.Reader, names SafetensorsNames) (*Head, error) {
 	if !slices.Equal(ea.Shape, el.Shape) {
 		return nil, fmt.Errorf("%w: shapes %v and %v differ", ErrSafetensors, ea.Shape, el.Shape)
 	}
-	if ea.Shape[0] > headMaxElems || ea.Shape[1] > headMaxElems {
+	if ea.Shape[0] > MaxHeadElems || ea.Shape[1] > MaxHeadElems {
 		return nil, fmt.Errorf("%w: shape %v too large", ErrSafetensors, ea.Shape)
 	}
 	vocab, dim := int(ea.Shape[0]), int(ea.Shape[1])

@@ -111,6 +111,9 @@ func (c TrainerConfig) withDefaults() (TrainerConfig, error) {
 // back to the head (as float32) when Fit returns. Dense Adam costs
 // O(touched rows · d) per step, lazy Adam O(batch · d).
 //
+// Snapshot and Restore checkpoint the master rows, Adam's moments and the
+// step count, so a restored trainer continues bit for bit.
+//
 // A Trainer is not safe for concurrent use, and the head must not be scored
 // concurrently with Fit.
 type Trainer struct {
@@ -214,7 +217,13 @@ func trainNLL(za, zl, x float64) (loss, dza, dzl float64) {
 	lg, _ := math.Lgamma(a)
 	ll := math.Log(l)
 	loss = -(a*ll - lg + (a-1)*lx - l*x)
-	dza = (mathext.Digamma(a) - ll - lx) * trainSigmoid(za)
+	if za < -30 {
+		// σ(z) ≈ eᶻ ≈ a and ψ(a) = −1/a − γ + O(a), so ψ(a)·σ(z) → −1: the
+		// direct product is −Inf·0 = NaN once a underflows.
+		dza = -1 + (-0.5772156649015329-ll-lx)*math.Exp(za)
+	} else {
+		dza = (mathext.Digamma(a) - ll - lx) * trainSigmoid(za)
+	}
 	dzl = (x - a/l) * trainSigmoid(zl)
 	return loss, dza, dzl
 }
@@ -272,7 +281,12 @@ func (t *Trainer) Loss(examples []TrainExample) (float64, error) {
 // per epoch with the seed) and writes the trained rows back into the head.
 // It checks ctx before every step; on cancellation it writes back the steps
 // completed so far and returns ctx's error. Examples are validated up front:
-// on a validation error nothing changes.
+// on a validation error nothing changes. Every step is checked before it is
+// applied: if the loss, a gradient or a new weight would not be finite, or
+// a weight would leave the float32 range of the head (a learning rate far
+// too large, say), Fit stops before that step, writes back the steps
+// completed, and returns an error wrapping ErrInvalid; the head never holds
+// a NaN or infinite weight.
 func (t *Trainer) Fit(ctx context.Context, examples []TrainExample) (TrainResult, error) {
 	if err := t.checkExamples(examples); err != nil {
 		return TrainResult{}, err
@@ -296,7 +310,10 @@ func (t *Trainer) Fit(ctx context.Context, examples []TrainExample) (TrainResult
 				return res, err
 			}
 			hi := min(lo+bs, n)
-			loss := t.stepBatch(examples, t.perm[lo:hi])
+			loss, err := t.stepBatch(examples, t.perm[lo:hi])
+			if err != nil {
+				return res, err
+			}
 			res.Steps++
 			epochLoss += loss
 			batches++
@@ -309,7 +326,10 @@ func (t *Trainer) Fit(ctx context.Context, examples []TrainExample) (TrainResult
 	return res, nil
 }
 
-func (t *Trainer) stepBatch(examples []TrainExample, idx []int) float64 {
+// stepBatch takes one Adam step on the examples idx. It returns an error,
+// and changes no weight, moment or step count, if the loss, a gradient or a
+// new weight would not be finite, or a weight would not fit a float32.
+func (t *Trainer) stepBatch(examples []TrainExample, idx []int) (float64, error) {
 	inv := 1 / float64(len(idx))
 	var sum float64
 	for _, i := range idx {
@@ -327,10 +347,34 @@ func (t *Trainer) stepBatch(examples []TrainExample, idx []int) float64 {
 			r.gl[j] += dzl * float64(h) * inv
 		}
 	}
-	t.step++
 	c := &t.cfg
-	b1c := 1 - math.Pow(c.Beta1, float64(t.step))
-	b2c := 1 - math.Pow(c.Beta2, float64(t.step))
+	step := t.step + 1
+	b1c := 1 - math.Pow(c.Beta1, float64(step))
+	b2c := 1 - math.Pow(c.Beta2, float64(step))
+	fail := func(err error) (float64, error) {
+		for _, v := range t.ids {
+			t.rows[v].grad = false
+		}
+		return 0, err
+	}
+	if math.IsNaN(sum) || math.IsInf(sum, 0) {
+		return fail(fmt.Errorf("%w: training loss is %v at step %d", ErrInvalid, sum, step))
+	}
+	// Check the whole step before applying any of it.
+	for _, v := range t.ids {
+		r := t.rows[v]
+		if !r.grad && c.LazyAdam {
+			continue
+		}
+		ga, gl := r.ga, r.gl
+		if !r.grad {
+			ga, gl = nil, nil
+		}
+		if !trainAdamOK(r.wa, r.ma, r.va, ga, c, b1c, b2c) || !trainAdamOK(r.wl, r.ml, r.vl, gl, c, b1c, b2c) {
+			return fail(fmt.Errorf("%w: training diverged at step %d: token %d's weights or gradient leave the float32 range", ErrInvalid, step, v))
+		}
+	}
+	t.step = step
 	for _, v := range t.ids {
 		r := t.rows[v]
 		if !r.grad {
@@ -344,7 +388,25 @@ func (t *Trainer) stepBatch(examples []TrainExample, idx []int) float64 {
 		trainAdam(r.wl, r.ml, r.vl, r.gl, c, b1c, b2c)
 		r.grad = false
 	}
-	return sum * inv
+	return sum * inv, nil
+}
+
+// trainAdamOK reports whether trainAdam would leave every weight finite and
+// within the float32 range (g nil means a zero gradient).
+func trainAdamOK(w, m, v, g []float64, c *TrainerConfig, b1c, b2c float64) bool {
+	for i := range w {
+		gi := 0.0
+		if g != nil {
+			gi = g[i]
+		}
+		mi := c.Beta1*m[i] + (1-c.Beta1)*gi
+		vi := c.Beta2*v[i] + (1-c.Beta2)*gi*gi
+		wi := w[i] - c.LearningRate*(mi/b1c)/(math.Sqrt(vi/b2c)+c.Epsilon)
+		if !(math.Abs(wi) <= math.MaxFloat32) || math.IsInf(vi, 0) {
+			return false
+		}
+	}
+	return true
 }
 
 func trainAdam(w, m, v, g []float64, c *TrainerConfig, b1c, b2c float64) {

@@ -12,8 +12,9 @@ import (
 // pure function of the training step, so a checkpoint needs only the step.
 // Steps before 0 are treated as 0; steps past a schedule's horizon hold its
 // final value. Schedules are built by the constructors below, which validate
-// their parameters, so At never panics and never returns NaN. All are
-// immutable and safe for concurrent use.
+// their parameters, so At never panics and always returns a finite value
+// (saturating at ±MaxFloat64 where a product such as Scale's overflows).
+// All are immutable and safe for concurrent use.
 //
 // Following "REX: Revisiting Budgeted Training with an Improved Schedule",
 // a profile is a function of the progress z = t/T ∈ [0, 1], and the sampling
@@ -26,7 +27,30 @@ type Schedule interface {
 // funcSchedule adapts a validated closure to Schedule.
 type funcSchedule func(t int) float64
 
-func (f funcSchedule) At(t int) float64 { return f(max(t, 0)) }
+func (f funcSchedule) At(t int) float64 { return saturate(f(max(t, 0))) }
+
+// saturate clamps ±Inf to ±MaxFloat64: values of Scale (k·v) and rounding
+// at the edge of the range can overflow although every parameter is
+// finite; a schedule's value is always finite.
+func saturate(x float64) float64 {
+	switch {
+	case x > math.MaxFloat64:
+		return math.MaxFloat64
+	case x < -math.MaxFloat64:
+		return -math.MaxFloat64
+	}
+	return x
+}
+
+// lerp returns a + (b − a)·w for w ∈ [0, 1] without overflowing when a and
+// b are finite but b − a is not (a = 1e308, b = −1e308): then it uses
+// a·(1 − w) + b·w.
+func lerp(a, b, w float64) float64 {
+	if d := b - a; !math.IsInf(d, 0) {
+		return a + d*w
+	}
+	return a*(1-w) + b*w
+}
 
 func check(name string, v float64, ok bool, want string) error {
 	if !ok || math.IsNaN(v) {
@@ -135,9 +159,9 @@ func Polynomial(v0, vEnd float64, total int, power float64) (Schedule, error) {
 		}
 	}
 	if power == 1 {
-		return funcSchedule(func(t int) float64 { return (v0-vEnd)*(1-progress(t, total)) + vEnd }), nil
+		return funcSchedule(func(t int) float64 { return lerp(vEnd, v0, 1-progress(t, total)) }), nil
 	}
-	return funcSchedule(func(t int) float64 { return (v0-vEnd)*math.Pow(1-progress(t, total), power) + vEnd }), nil
+	return funcSchedule(func(t int) float64 { return lerp(vEnd, v0, math.Pow(1-progress(t, total), power)) }), nil
 }
 
 // Cosine returns vMin + (v0 − vMin)·(1 + cos(πz))/2 with z = min(t, T)/T
@@ -150,7 +174,7 @@ func Cosine(v0, vMin float64, total int) (Schedule, error) {
 		}
 	}
 	return funcSchedule(func(t int) float64 {
-		return vMin + (v0-vMin)*(1+math.Cos(math.Pi*progress(t, total)))/2
+		return lerp(vMin, v0, (1+math.Cos(math.Pi*progress(t, total)))/2)
 	}), nil
 }
 
@@ -248,7 +272,7 @@ func WSD(peak, floor float64, total, warmup int, decayFrac float64, shape DecayS
 		default:
 			f = 1 - math.Sqrt(x)
 		}
-		return floor + (peak-floor)*f
+		return lerp(floor, peak, f)
 	}), nil
 }
 
@@ -287,6 +311,9 @@ func OneCycle(peak float64, total int, cfg OneCycleConfig) (Schedule, error) {
 	}
 	initial := peak / cfg.DivFactor
 	minimum := initial / cfg.FinalDivFactor
+	if math.IsInf(initial, 0) || math.IsInf(minimum, 0) {
+		return nil, fmt.Errorf("%w: OneCycle peak %v / DivFactor %v / FinalDivFactor %v overflows", ErrInvalid, peak, cfg.DivFactor, cfg.FinalDivFactor)
+	}
 	type phase struct {
 		end        float64
 		start, fin float64
@@ -311,9 +338,9 @@ func OneCycle(peak float64, total int, cfg OneCycleConfig) (Schedule, error) {
 	}
 	anneal := func(a, b, x float64) float64 {
 		if cfg.Linear {
-			return (b-a)*x + a
+			return lerp(a, b, x)
 		}
-		return b + (a-b)*(1+math.Cos(math.Pi*x))/2
+		return lerp(b, a, (1+math.Cos(math.Pi*x))/2)
 	}
 	return funcSchedule(func(t int) float64 {
 		s := float64(min(t, total-1))

@@ -55,6 +55,9 @@ func (e ExpDecay) At(step int) int {
 	}
 	k := max(step, 0) / e.T
 	v := math.Floor(float64(e.B0) * powInt(e.Gamma, k) * (1 + 1e-12))
+	if v >= float64(e.B0) { // also keeps int(v) from overflowing near MaxInt
+		return max(e.Min, e.B0)
+	}
 	return max(e.Min, int(v))
 }
 
@@ -82,7 +85,19 @@ func (l LinearBudget) At(step int) int {
 		return l.End
 	}
 	z := float64(min(max(step, 0), l.Steps)) / float64(l.Steps)
-	return int(math.Round(float64(l.B0) + float64(l.End-l.B0)*z))
+	v := math.Round(float64(l.B0) + (float64(l.End)-float64(l.B0))*z)
+	// Clamp in float64 first: int(v) overflows for v ≥ 2⁶³.
+	lo, hi := min(l.B0, l.End), max(l.B0, l.End)
+	switch {
+	case z >= 1 || v >= float64(hi):
+		if z >= 1 {
+			return l.End
+		}
+		return hi
+	case v <= float64(lo):
+		return lo
+	}
+	return int(v)
 }
 
 // Prior is a discrete prior over thinking budgets, for training with
@@ -230,8 +245,8 @@ func (lr LengthReward) Group(dst []float64, correct []bool, lengths []int, budge
 	if penalise { // check every penalty before writing anything
 		for i := range correct {
 			x := float64(lengths[i]) / float64(budget)
-			if pen := shape(x); !num.IsFinite(pen) {
-				return fmt.Errorf("%w: Shape(%v) = %v (must be finite)", ErrInvalid, x, pen)
+			if pen := shape(x); !num.IsFinite(pen) || !num.IsFinite(1-lr.Alpha*pen) {
+				return fmt.Errorf("%w: Shape(%v) = %v with Alpha %v (the reward must be finite)", ErrInvalid, x, pen, lr.Alpha)
 			}
 		}
 	}

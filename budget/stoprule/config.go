@@ -66,8 +66,8 @@ type Config struct {
 // Size limits that keep every buffer allocation and every sum of counts
 // far from overflow; NewController refuses larger values with ErrInvalid.
 const (
-	// MaxLength bounds Config.MaxLength and the other token counts.
-	MaxLength = 1 << 30
+	// MaxCount bounds Config.MaxLength and the other token counts.
+	MaxCount = 1 << 30
 	// MaxHistory bounds Config.History (the ring of kept lengths).
 	MaxHistory = 1 << 24
 	// MaxWindow bounds Config.Window (tokens in the marker window).
@@ -118,13 +118,13 @@ func (c Config) normalise() (Config, error) {
 		return c, fmt.Errorf("%w: Config.%s = %v (%s)", ErrInvalid, field, v, want)
 	}
 	switch {
-	case c.MaxLength <= 0 || c.MaxLength > MaxLength:
+	case c.MaxLength <= 0 || c.MaxLength > MaxCount:
 		return bad("MaxLength", c.MaxLength, "must be in (0, 1<<30]")
 	case c.MinTokens < 0 || c.MinTokens > c.MaxLength:
 		return bad("MinTokens", c.MinTokens, "must be in [0, MaxLength]")
 	case c.History > MaxHistory || c.Window > MaxWindow:
 		return bad("History/Window", [2]int{c.History, c.Window}, "must be ≤ MaxHistory (1<<24) and ≤ MaxWindow (1<<20)")
-	case c.Grace > MaxLength || c.MinK1 > MaxLength || c.MinGap > MaxLength || c.RefitEvery > MaxLength || c.Hysteresis > MaxLength || c.CheckEvery > MaxLength:
+	case c.Grace > MaxCount || c.MinK1 > MaxCount || c.MinGap > MaxCount || c.RefitEvery > MaxCount || c.Hysteresis > MaxCount || c.CheckEvery > MaxCount:
 		return bad("counts", fmt.Sprintf("%+v", c), "Grace, MinK1, MinGap, RefitEvery, Hysteresis and CheckEvery must be ≤ 1<<30")
 	case c.CheckEvery < 0, c.Window < 16, c.Hysteresis < 0, c.Grace < 0, c.RefitEvery < 0, c.RefitMin < 0,
 		c.History <= 0, c.MinK1 < 0, c.MinGap < 0:

@@ -455,7 +455,7 @@ func BenchmarkStopRuleToken(b *testing.B) {
 }
 
 func BenchmarkStopRuleTokenChecking(b *testing.B) {
-	// From K1 on, a marker search every 8 tokens over a 2 KB window.
+	// From K1 on, a marker search every 8 tokens over the last 256 tokens.
 	c, _ := NewController(Config{MaxLength: 1 << 30, K1Frac: 1e-9, K2Frac: 1})
 	r, _ := c.Rule(0, 0, 0.9)
 	b.ReportAllocs()

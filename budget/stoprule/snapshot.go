@@ -35,7 +35,7 @@ func (c *Controller) Snapshot() ([]byte, error) {
 
 // Restore replaces the controller's state with a snapshot from a controller
 // of the same configuration. Every field's domain is checked (0 ≤ K1 ≤ K2 ≤
-// 2·MaxLength, −1 ≤ last refit ≤ step, at most History lengths, each in
+// 2·MaxCount, −1 ≤ last refit ≤ step, at most History lengths, each in
 // [0, MaxLength]); on error, wrapping ErrSnapshot, nothing changes.
 func (c *Controller) Restore(data []byte) error {
 	if !c.ok() {
@@ -45,7 +45,7 @@ func (c *Controller) Restore(data []byte) error {
 	if err := snapshot.Unmarshal(data, snapKind, snapVersion, c.cfg, &st); err != nil {
 		return fmt.Errorf("%w: %w", ErrSnapshot, err)
 	}
-	if st.K1 < 0 || st.K2 < st.K1 || st.K2 > 2*MaxLength || st.Step < 0 || st.LastRefit < -1 || st.LastRefit > st.Step ||
+	if st.K1 < 0 || st.K2 < st.K1 || st.K2 > 2*MaxCount || st.Step < 0 || st.LastRefit < -1 || st.LastRefit > st.Step ||
 		len(st.Lengths) > c.cfg.History {
 		return fmt.Errorf("%w: K1 = %d, K2 = %d, step %d, last refit %d, %d lengths (out of range)",
 			ErrSnapshot, st.K1, st.K2, st.Step, st.LastRefit, len(st.Lengths))
