@@ -287,34 +287,9 @@ func gammaLogLarge(a, y float64, upper bool) (float64, bool) {
 		return lp, true
 	}
 	// ln Q = ln(yᵃe⁻ʸ/Γ(a)) + ln CF, Γ(a) = Γ(a+1)/a.
-	const fpmin = 1e-300
-	b := y + 1 - a
-	c := 1 / fpmin
-	dd := 1 / b
-	h := dd
-	for i := 1; ; i++ {
-		if i > 4e6 {
-			return 0, false
-		}
-		an := -float64(i) * (float64(i) - a)
-		b += 2
-		dd = an*dd + b
-		if math.Abs(dd) < fpmin {
-			dd = fpmin
-		}
-		c = b + an/c
-		if math.Abs(c) < fpmin {
-			c = fpmin
-		}
-		dd = 1 / dd
-		delta := dd * c
-		h *= delta
-		if math.Abs(delta-1) < 1e-16 {
-			break
-		}
-		if math.IsNaN(delta) || math.IsInf(delta, 0) {
-			return 0, false
-		}
+	h, ok := upperCF(a, y, 4e6)
+	if !ok {
+		return 0, false
 	}
 	lq := pre + math.Log(a) + math.Log(h)
 	if upper {
@@ -329,12 +304,32 @@ func gammaLogLarge(a, y float64, upper bool) (float64, bool) {
 //
 // which converges quickly for y > a + 1, the only region where Q underflows.
 func gammaLogUpperCF(a, y float64) float64 {
+	// A continued fraction that has not converged in 10⁵ steps is still
+	// used (y > a + 1 makes that unreachable in practice); a NaN or ±Inf
+	// step makes h non-finite, and the result −Inf below.
+	h, _ := upperCF(a, y, 99999)
+	lg, _ := math.Lgamma(a)
+	r := a*math.Log(y) - y - lg + math.Log(h)
+	if math.IsNaN(r) {
+		return math.Inf(-1) // overflow for astronomically large a and y
+	}
+	return r
+}
+
+// upperCF evaluates the continued fraction of Q(a, y)·Γ(a)·eʸ/yᵃ,
+//
+//	1/(y+1−a− 1·(1−a)/(y+3−a− 2·(2−a)/(y+5−a− …))),
+//
+// by the modified Lentz method, for at most maxIter terms. ok is false when
+// it did not converge (to 1e-16 relative) or a step was NaN or ±Inf; h is
+// then the value reached.
+func upperCF(a, y float64, maxIter int) (h float64, ok bool) {
 	const fpmin = 1e-300
 	b := y + 1 - a
 	c := 1 / fpmin
 	d := 1 / b
-	h := d
-	for i := 1; i < 100000; i++ {
+	h = d
+	for i := 1; i <= maxIter; i++ {
 		an := -float64(i) * (float64(i) - a)
 		b += 2
 		d = an*d + b
@@ -348,16 +343,14 @@ func gammaLogUpperCF(a, y float64) float64 {
 		d = 1 / d
 		del := d * c
 		h *= del
-		if math.Abs(del-1) < 1e-16 || math.IsNaN(del) || math.IsInf(del, 0) {
-			break
+		if math.Abs(del-1) < 1e-16 {
+			return h, true
+		}
+		if math.IsNaN(del) || math.IsInf(del, 0) {
+			return h, false
 		}
 	}
-	lg, _ := math.Lgamma(a)
-	r := a*math.Log(y) - y - lg + math.Log(h)
-	if math.IsNaN(r) {
-		return math.Inf(-1) // overflow for astronomically large a and y
-	}
-	return r
+	return h, false
 }
 
 // Mean returns E[x] = α/λ.
