@@ -181,14 +181,7 @@ func gammaLogLowerSeries(a, y float64) float64 {
 	if y == 0 {
 		return math.Inf(-1)
 	}
-	sum, term := 1.0, 1.0
-	for n := 1; n < 100000; n++ {
-		term *= y / (a + float64(n))
-		sum += term
-		if term < sum*1e-17 {
-			break
-		}
-	}
+	sum, _ := lowerSeries(a, y, 99999) // converges long before for y < a
 	lg, _ := math.Lgamma(a + 1)
 	r := a*math.Log(y) - y - lg + math.Log(sum)
 	if math.IsNaN(r) {
@@ -266,19 +259,9 @@ func gammaLogLarge(a, y float64, upper bool) (float64, bool) {
 	}
 	pre := -a*dl - 0.5*math.Log(2*math.Pi*a) - 1/(12*a) + 1/(360*a*a*a)
 	if y < a {
-		sum, term := 1.0, 1.0
-		for n := 1; ; n++ {
-			if n > 4e6 {
-				return 0, false
-			}
-			term *= y / (a + float64(n))
-			sum += term
-			if term < sum*1e-17 {
-				break
-			}
-			if math.IsInf(sum, 0) || math.IsNaN(sum) {
-				return 0, false
-			}
+		sum, ok := lowerSeries(a, y, 4e6)
+		if !ok {
+			return 0, false
 		}
 		lp := pre + math.Log(sum)
 		if upper {
@@ -314,6 +297,28 @@ func gammaLogUpperCF(a, y float64) float64 {
 		return math.Inf(-1) // overflow for astronomically large a and y
 	}
 	return r
+}
+
+// lowerSeries sums the series of P(a, y)·Γ(a+1)·eʸ/yᵃ (DLMF 8.7.1),
+//
+//	1 + y/(a+1) + y²/((a+1)(a+2)) + …,
+//
+// for at most maxIter terms after the first. ok is false when it did not
+// converge (to 1e-17 relative) or the sum became NaN or ±Inf; sum is then
+// the value reached.
+func lowerSeries(a, y float64, maxIter int) (sum float64, ok bool) {
+	sum, term := 1.0, 1.0
+	for n := 1; n <= maxIter; n++ {
+		term *= y / (a + float64(n))
+		sum += term
+		if term < sum*1e-17 {
+			return sum, true
+		}
+		if math.IsInf(sum, 0) || math.IsNaN(sum) {
+			return sum, false
+		}
+	}
+	return sum, false
 }
 
 // upperCF evaluates the continued fraction of Q(a, y)·Γ(a)·eʸ/yᵃ,
